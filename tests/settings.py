@@ -1,0 +1,25 @@
+"""Settings for the test suite: the real settings, with test-only speed-ups and isolated files."""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "comptoir-tests")
+os.environ.setdefault("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
+os.environ.setdefault("FAST_PASSWORD_HASHER", "1")
+os.environ.setdefault("SECURE_COOKIES", "0")
+
+from comptoir.settings import *  # noqa: F403
+from comptoir.settings import DATABASES, VAR_DIR
+
+# A file, not memory, for SQLite: concurrency tests open several connections that must share the data.
+# pytest-django adds the xdist worker's suffix, so parallel workers do not share a file.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"]["NAME"] = str(VAR_DIR / "test_comptoir.sqlite3")
+
+MEDIA_ROOT = tempfile.mkdtemp(prefix="comptoir-media-")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost", "shop.example.fr", "shop.example.com"]
