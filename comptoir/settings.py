@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django_htmx",
+    "ninja",
     "django_countries",
     "import_export",
     "django_tasks_db",
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "comptoir.storefront",
     "comptoir.backoffice",
     "comptoir.api",
+    "comptoir.demo",
 ]
 
 MIDDLEWARE = [

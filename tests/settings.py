@@ -14,7 +14,8 @@ from comptoir.settings import DATABASES, VAR_DIR
 # A file, not memory, for SQLite: concurrency tests open several connections that must share the data.
 # pytest-django adds the xdist worker's suffix, so parallel workers do not share a file.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"]["NAME"] = str(VAR_DIR / "test_comptoir.sqlite3")
+    # The process id keeps concurrent runs (several terminals, CI jobs) apart too.
+    DATABASES["default"]["TEST"]["NAME"] = str(VAR_DIR / f"test_comptoir_{os.getpid()}.sqlite3")
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="comptoir-media-")
 STORAGES = {
