@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db.models import (
     Case,
     Exists,
+    F,
     IntegerField,
     Max,
     Min,
@@ -186,7 +187,7 @@ def _annotated(channel: Channel, queryset: QuerySet[Product]) -> QuerySet[Produc
         StockLevel.objects.filter(variant__product=OuterRef("pk"), location__is_active=True)
         .order_by()
         .values("variant__product")
-        .annotate(total=Sum("on_hand") - Sum("allocated") - Sum("reserved"))
+        .annotate(total=Sum(F("on_hand") + F("backorder_limit") - F("allocated") - F("reserved")))
         .values("total")
     )
     return queryset.annotate(
@@ -595,6 +596,11 @@ def products_for_sitemap(channel: Channel) -> Iterable[tuple[str, object]]:
     return visible_products(channel).order_by("pk").values_list("slug", "updated_at").iterator(chunk_size=2000)
 
 
+def collections_for_sitemap() -> list[str]:
+    """Slugs of the published collections, for sitemap.xml: one query."""
+    return list(Collection.objects.filter(is_published=True).order_by("position", "pk").values_list("slug", flat=True))
+
+
 __all__ = [
     "LOW_STOCK_THRESHOLD",
     "CategoryNode",
@@ -611,3 +617,8 @@ __all__ = [
     "product_cards",
     "product_listing",
 ]
+
+
+def list_published_collections() -> list[Collection]:
+    """Published collections in the merchant's order: one query."""
+    return list(Collection.objects.filter(is_published=True).order_by("position", "name", "pk"))

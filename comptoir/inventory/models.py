@@ -1,8 +1,8 @@
-"""Stock per variant per location.
+"""Stock per variant per location, the holds on it, and the ledger of every change.
 
-This is the ground floor the inventory issue builds on: locations and stock levels with the CHECK
-constraints that make overselling impossible at the database. Reservations, allocation, the movement
-ledger and routing come with that issue.
+The invariants live in the database: CHECK constraints keep every counter non-negative and never commit
+more than is on hand (plus the backorder allowance the merchant set); the ledger's deltas add up to the
+counters. Only comptoir.inventory.services writes these tables.
 """
 
 from __future__ import annotations
@@ -26,6 +26,13 @@ class Location(models.Model):
     priority = models.PositiveSmallIntegerField(_("priority"), default=100, help_text=_("Lower ships first."))
     pickup_enabled = models.BooleanField(_("click & collect"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
+    address = models.TextField(_("address"), blank=True, default="")
+    city = models.CharField(_("city"), max_length=100, blank=True, default="")
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True, default="")
+    country = models.CharField(_("country"), max_length=2, blank=True, default="")
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    opening_hours = models.JSONField(_("opening hours"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("stock location")
@@ -49,6 +56,9 @@ class StockLevel(models.Model):
     on_hand = models.IntegerField(_("on hand"), default=0)
     allocated = models.IntegerField(_("allocated"), default=0)
     reserved = models.IntegerField(_("reserved"), default=0)
+    backorder_limit = models.IntegerField(
+        _("backorder allowance"), default=0, help_text=_("Units that may be sold beyond what is on hand.")
+    )
 
     class Meta:
         verbose_name = _("stock level")
@@ -59,7 +69,10 @@ class StockLevel(models.Model):
             models.CheckConstraint(condition=Q(allocated__gte=0), name="inventory_stocklevel_allocated_gte_0"),
             models.CheckConstraint(condition=Q(reserved__gte=0), name="inventory_stocklevel_reserved_gte_0"),
             models.CheckConstraint(
-                condition=Q(on_hand__gte=F("allocated") + F("reserved")),
+                condition=Q(backorder_limit__gte=0), name="inventory_stocklevel_backorder_limit_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(on_hand__gte=F("allocated") + F("reserved") - F("backorder_limit")),
                 name="inventory_stocklevel_committed_lte_on_hand",
             ),
         ]
@@ -69,4 +82,94 @@ class StockLevel(models.Model):
 
     @property
     def available(self) -> int:
-        return self.on_hand - self.allocated - self.reserved
+        """Units that can still be promised: on hand plus the backorder allowance, less what is held."""
+        return self.on_hand + self.backorder_limit - self.allocated - self.reserved
+
+
+class Reservation(models.Model):
+    """Units held for a checkout until it becomes an order or the hold expires.
+
+    `holder` is the checkout's reference. One row per holder per stock level.
+    """
+
+    holder = models.CharField(max_length=64, db_index=True)
+    stock_level = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="reservations")
+    quantity = models.PositiveIntegerField()
+    expires_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["holder", "stock_level"], name="inventory_reservation_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="inventory_reservation_quantity_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} held by {self.holder}"
+
+
+class Allocation(models.Model):
+    """Units promised to an order, at the location that will ship them, until shipped or cancelled.
+
+    `order_ref` and `line_ref` identify the order and its line (the orders domain owns them).
+    """
+
+    order_ref = models.CharField(max_length=64, db_index=True)
+    line_ref = models.CharField(max_length=64, default="", blank=True)
+    stock_level = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="allocations")
+    quantity = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order_ref", "line_ref", "stock_level"], name="inventory_allocation_unique"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="inventory_allocation_quantity_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} for {self.order_ref}"
+
+
+class MovementReason(models.TextChoices):
+    RECEIPT = "receipt", _("Goods received")
+    COUNT = "count", _("Stock count correction")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+    RESERVE = "reserve", _("Held for a checkout")
+    RELEASE = "release", _("Hold released")
+    EXPIRE = "expire", _("Hold expired")
+    ALLOCATE = "allocate", _("Allocated to an order")
+    DEALLOCATE = "deallocate", _("Order cancelled")
+    SHIP = "ship", _("Shipped")
+    RETURN = "return", _("Returned to stock")
+    WRITE_OFF = "write_off", _("Written off")
+    TRANSFER_OUT = "transfer_out", _("Sent to another location")
+    TRANSFER_IN = "transfer_in", _("Received from another location")
+    BACKORDER = "backorder", _("Backorder allowance changed")
+
+
+class StockMovement(models.Model):
+    """One immutable line of the stock ledger: what changed on a stock level, why, and by whom.
+
+    Summed over a stock level, the deltas equal its counters; `manage.py check_invariants` checks it.
+    """
+
+    stock_level = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="movements")
+    reason = models.CharField(max_length=16, choices=MovementReason.choices)
+    on_hand_delta = models.IntegerField(default=0)
+    allocated_delta = models.IntegerField(default=0)
+    reserved_delta = models.IntegerField(default=0)
+    on_hand_after = models.IntegerField()
+    allocated_after = models.IntegerField()
+    reserved_after = models.IntegerField()
+    reference = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    actor = models.CharField(max_length=150, blank=True, default="")
+    note = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.reason} {self.on_hand_delta:+d}/{self.allocated_delta:+d}/{self.reserved_delta:+d}"

@@ -49,6 +49,6 @@ def available_by_variant(variant_ids: Sequence[int]) -> dict[int, int]:
     rows = (
         StockLevel.objects.filter(variant_id__in=list(variant_ids), location__is_active=True)
         .values("variant_id")
-        .annotate(available=Sum(F("on_hand") - F("allocated") - F("reserved")))
+        .annotate(available=Sum(F("on_hand") + F("backorder_limit") - F("allocated") - F("reserved")))
     )
     return {row["variant_id"]: row["available"] or 0 for row in rows}
