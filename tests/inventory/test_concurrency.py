@@ -20,9 +20,7 @@ def test_fifty_buyers_racing_for_ten_units_in_two_locations_leave_forty_told_the
     for priority in (1, 2):
         receive_stock(location_id=LocationFactory(priority=priority).pk, variant_id=variant.pk, quantity=5)
 
-    results = run_in_threads(
-        lambda i: reserve_stock(holder=f"buyer-{i}", quantities={variant.pk: 1}), n=50
-    )
+    results = run_in_threads(lambda i: reserve_stock(holder=f"buyer-{i}", quantities={variant.pk: 1}), n=50)
 
     errors = [r for r in results if isinstance(r, Exception)]
     assert sorted({type(e).__name__ for e in errors}) == ["InsufficientStockError"]

@@ -146,7 +146,7 @@ def test_an_order_whose_hold_expired_still_gets_free_units():
 
 
 def test_an_order_whose_hold_expired_and_whose_units_sold_out_is_refused():
-    variant, location = stocked(1)
+    variant, _ = stocked(1)
     reserve_stock(holder="someone-else", quantities={variant.pk: 1})
 
     with pytest.raises(InsufficientStockError):
@@ -241,7 +241,7 @@ def test_a_backorder_allowance_lets_buyers_reserve_beyond_the_shelf():
 
 
 def test_lowering_the_backorder_allowance_below_what_is_sold_is_refused():
-    variant, location = stocked(0 + 1)
+    variant, location = stocked(1)
     set_backorder_limit(location_id=location.pk, variant_id=variant.pk, limit=3)
     allocate_order(order_ref="o", quantities={variant.pk: 3})
 
