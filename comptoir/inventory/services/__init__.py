@@ -1,0 +1,37 @@
+"""Stock writes: every change to on hand, allocated and reserved units, each with its ledger line.
+
+Contract shared by every service here: all or nothing (a shortage raises and writes nothing); stock levels
+are locked through `inventory.locks` in primary-key order before any write; each counter change is one
+`StockMovement` row; the database CHECK constraints are the backstop, never the first line of defence.
+"""
+
+from comptoir.inventory.services.holds import (
+    DEFAULT_HOLD,
+    allocate_order,
+    expire_reservations,
+    release_reservation,
+    reserve_stock,
+)
+from comptoir.inventory.services.orders import deallocate_order, ship_order
+from comptoir.inventory.services.stock import (
+    count_stock,
+    receive_stock,
+    remove_stock,
+    restock_return,
+    set_backorder_limit,
+)
+
+__all__ = [
+    "DEFAULT_HOLD",
+    "allocate_order",
+    "count_stock",
+    "deallocate_order",
+    "expire_reservations",
+    "receive_stock",
+    "release_reservation",
+    "remove_stock",
+    "reserve_stock",
+    "restock_return",
+    "set_backorder_limit",
+    "ship_order",
+]

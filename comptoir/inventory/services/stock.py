@@ -1,0 +1,126 @@
+"""Stock on the shelf: receipts, counts, write-offs, returns and backorder allowances."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from comptoir.core.events import record_event
+from comptoir.inventory import locks
+from comptoir.inventory.errors import (
+    InvalidQuantityError,
+    StockCommittedError,
+    StockLevelNotFoundError,
+)
+from comptoir.inventory.models import (
+    MovementReason,
+    StockLevel,
+)
+from comptoir.inventory.services._ledger import _check_quantities, _Ledger
+
+
+def _level_for_update(*, location_id: int, variant_id: int, create: bool = False) -> StockLevel:
+    level_id = (
+        StockLevel.objects.filter(location_id=location_id, variant_id=variant_id).values_list("pk", flat=True).first()
+    )
+    if level_id is None:
+        if not create:
+            raise StockLevelNotFoundError(data={"location_id": location_id, "variant_id": variant_id})
+        # get_or_create: two receipts of a new SKU at once must not create two rows (the unique constraint).
+        level_id = StockLevel.objects.get_or_create(location_id=location_id, variant_id=variant_id)[0].pk
+    return locks.stock_levels(level_ids=[level_id])[level_id]
+
+
+def receive_stock(
+    *, location_id: int, variant_id: int, quantity: int, reference: str = "", actor: str = "", note: str = ""
+) -> StockLevel:
+    """Goods arrived at a location: on hand goes up (the stock level is created if needed)."""
+    _check_quantities({variant_id: quantity})
+    with transaction.atomic():
+        level = _level_for_update(location_id=location_id, variant_id=variant_id, create=True)
+        ledger = _Ledger(reference=reference, actor=actor, note=note)
+        ledger.add(level, MovementReason.RECEIPT, on_hand=quantity)
+        ledger.write()
+        record_event("inventory.stock_changed", variant_ids=[variant_id])
+    return level
+
+
+def count_stock(
+    *, location_id: int, variant_id: int, counted: int, actor: str = "", note: str = "", reference: str = ""
+) -> StockLevel:
+    """Set on hand to what was counted on the shelf. Refuses a count below what is already promised."""
+    if not isinstance(counted, int) or isinstance(counted, bool) or counted < 0:
+        raise InvalidQuantityError(detail="A stock count is a whole number, zero or more.")
+    with transaction.atomic():
+        level = _level_for_update(location_id=location_id, variant_id=variant_id, create=True)
+        committed = level.allocated + level.reserved - level.backorder_limit
+        if counted < committed:
+            raise StockCommittedError(
+                detail=f"{level.allocated + level.reserved} units are promised to orders and checkouts; "
+                f"a count of {counted} is below that.",
+                data={"counted": counted, "committed": committed},
+            )
+        ledger = _Ledger(reference=reference, actor=actor, note=note)
+        ledger.add(level, MovementReason.COUNT, on_hand=counted - level.on_hand)
+        ledger.write()
+        record_event("inventory.stock_changed", variant_ids=[variant_id])
+    return level
+
+
+def remove_stock(
+    *,
+    location_id: int,
+    variant_id: int,
+    quantity: int,
+    reason: str = MovementReason.WRITE_OFF,
+    actor: str = "",
+    note: str = "",
+    reference: str = "",
+) -> StockLevel:
+    """Take damaged, lost or written-off units out of on hand; refuses to dip into promised units."""
+    _check_quantities({variant_id: quantity})
+    with transaction.atomic():
+        level = _level_for_update(location_id=location_id, variant_id=variant_id)
+        if quantity > level.available - level.backorder_limit:
+            raise StockCommittedError(
+                detail=f"Only {max(level.available - level.backorder_limit, 0)} units are free to remove.",
+                data={"requested": quantity},
+            )
+        ledger = _Ledger(reference=reference, actor=actor, note=note)
+        ledger.add(level, reason, on_hand=-quantity)
+        ledger.write()
+        record_event("inventory.stock_changed", variant_ids=[variant_id])
+    return level
+
+
+def restock_return(
+    *, location_id: int, variant_id: int, quantity: int, reference: str = "", actor: str = ""
+) -> StockLevel:
+    """Returned goods in sellable condition go back on the shelf."""
+    _check_quantities({variant_id: quantity})
+    with transaction.atomic():
+        level = _level_for_update(location_id=location_id, variant_id=variant_id, create=True)
+        ledger = _Ledger(reference=reference, actor=actor)
+        ledger.add(level, MovementReason.RETURN, on_hand=quantity)
+        ledger.write()
+        record_event("inventory.stock_changed", variant_ids=[variant_id])
+    return level
+
+
+def set_backorder_limit(*, location_id: int, variant_id: int, limit: int, actor: str = "") -> StockLevel:
+    """Allow selling up to `limit` units beyond what is on hand at this location (0 switches it off).
+
+    Refuses to lower the allowance below the backorders already taken.
+    """
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        raise InvalidQuantityError(detail="A backorder allowance is a whole number, zero or more.")
+    with transaction.atomic():
+        level = _level_for_update(location_id=location_id, variant_id=variant_id, create=True)
+        oversold = level.allocated + level.reserved - level.on_hand
+        if limit < oversold:
+            raise StockCommittedError(
+                detail=f"{oversold} units are already sold on backorder.", data={"backordered": oversold}
+            )
+        StockLevel.objects.filter(pk=level.pk).update(backorder_limit=limit)
+        level.backorder_limit = limit
+        record_event("inventory.stock_changed", variant_ids=[variant_id])
+    return level
