@@ -32,7 +32,22 @@ class Location(models.Model):
     country = models.CharField(_("country"), max_length=2, blank=True, default="")
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
-    opening_hours = models.JSONField(_("opening hours"), default=dict, blank=True)
+    opening_hours = models.JSONField(
+        _("opening hours"), default=dict, blank=True, help_text=_('e.g. {"mon": ["09:00", "19:00"], "sun": []}')
+    )
+    channels = models.ManyToManyField(
+        "core.Channel",
+        verbose_name=_("sales channels served"),
+        blank=True,
+        related_name="stock_locations",
+        help_text=_("Empty means every channel."),
+    )
+    ships_to = models.JSONField(
+        _("ships to countries"), default=list, blank=True, help_text=_("ISO country codes; empty means everywhere.")
+    )
+    ships_orders = models.BooleanField(
+        _("ships orders"), default=True, help_text=_("Orders may be shipped from here (ship-from-store for a shop).")
+    )
 
     class Meta:
         verbose_name = _("stock location")
@@ -173,3 +188,49 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason} {self.on_hand_delta:+d}/{self.allocated_delta:+d}/{self.reserved_delta:+d}"
+
+
+class TransferStatus(models.TextChoices):
+    IN_TRANSIT = "in_transit", _("In transit")
+    RECEIVED = "received", _("Received")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class StockTransfer(models.Model):
+    """Goods sent from one location to another: they leave the origin when sent, and count at the
+    destination only once received."""
+
+    origin = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="transfers_out")
+    destination = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="transfers_in")
+    status = models.CharField(max_length=12, choices=TransferStatus.choices, default=TransferStatus.IN_TRANSIT)
+    reference = models.CharField(_("reference"), max_length=64, blank=True, default="")
+    note = models.CharField(_("note"), max_length=255, blank=True, default="")
+    created_by = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stock transfer")
+        verbose_name_plural = _("stock transfers")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(origin=F("destination")), name="inventory_stocktransfer_two_places"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Transfer {self.pk}: {self.origin_id} -> {self.destination_id} ({self.status})"
+
+
+class StockTransferLine(models.Model):
+    transfer = models.ForeignKey(StockTransfer, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["transfer", "variant"], name="inventory_stocktransferline_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="inventory_stocktransferline_quantity_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.variant_id}"

@@ -20,18 +20,22 @@ from comptoir.inventory.services.stock import (
     restock_return,
     set_backorder_limit,
 )
+from comptoir.inventory.services.transfers import cancel_transfer, receive_transfer, send_transfer
 
 __all__ = [
     "DEFAULT_HOLD",
     "allocate_order",
+    "cancel_transfer",
     "count_stock",
     "deallocate_order",
     "expire_reservations",
     "receive_stock",
+    "receive_transfer",
     "release_reservation",
     "remove_stock",
     "reserve_stock",
     "restock_return",
+    "send_transfer",
     "set_backorder_limit",
     "ship_order",
 ]
