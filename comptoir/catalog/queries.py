@@ -15,7 +15,6 @@ from django.core.cache import cache
 from django.db.models import (
     Case,
     Exists,
-    F,
     IntegerField,
     Max,
     Min,
@@ -46,7 +45,16 @@ from comptoir.catalog.models import (
 )
 from comptoir.core.models import Channel
 from comptoir.core.money import Money
-from comptoir.inventory.queries import LOW_STOCK_THRESHOLD, StockStatus, available_by_variant, stock_status
+from comptoir.inventory.queries import (
+    FREE,
+    LOW_STOCK_THRESHOLD,
+    ON_SHELF,
+    StockStatus,
+    VariantStock,
+    location_ids_for_channel,
+    stock_by_variant,
+    stock_status,
+)
 from comptoir.pricing.models import VariantPrice
 
 # ---------------------------------------------------------------------------------------------------
@@ -180,21 +188,27 @@ class ListingFilters:
 
 
 def _annotated(channel: Channel, queryset: QuerySet[Product]) -> QuerySet[Product]:
-    prices = VariantPrice.objects.filter(channel=channel, variant__product=OuterRef("pk"))
-    from comptoir.inventory.models import StockLevel  # the inventory app sits beside catalog
+    """Add the channel's cheapest price and the product's stock to each row, as subqueries of one query."""
+    from comptoir.inventory.models import StockLevel, StockPolicy  # inventory sits beside catalog
 
-    stock = (
-        StockLevel.objects.filter(variant__product=OuterRef("pk"), location__is_active=True)
-        .order_by()
-        .values("variant__product")
-        .annotate(total=Sum(F("on_hand") + F("backorder_limit") - F("allocated") - F("reserved")))
-        .values("total")
-    )
+    prices = VariantPrice.objects.filter(channel=channel, variant__product=OuterRef("pk"))
+    levels = StockLevel.objects.filter(
+        variant__product=OuterRef("pk"), location_id__in=location_ids_for_channel(channel.pk)
+    ).order_by()
+
+    def stock_sum(expression):
+        summed = levels.values("variant__product").annotate(total=Sum(expression)).values("total")
+        return Coalesce(Subquery(summed, output_field=IntegerField()), Value(0))
+
+    policy = StockPolicy.objects.filter(variant__product=OuterRef("pk")).exclude(oversell="none").order_by("pk")
     return queryset.annotate(
         min_price=Subquery(prices.order_by("amount").values("amount")[:1]),
         min_price_currency=Subquery(prices.order_by("amount").values("currency")[:1]),
         compare_at_price=Subquery(prices.order_by("amount").values("compare_at_amount")[:1]),
-        stock_available=Coalesce(Subquery(stock, output_field=IntegerField()), Value(0)),
+        stock_available=stock_sum(FREE),
+        stock_on_shelf=stock_sum(ON_SHELF),
+        stock_oversell=Subquery(policy.values("oversell")[:1]),
+        stock_expected_on=Subquery(policy.values("expected_on")[:1]),
     )
 
 
@@ -278,7 +292,13 @@ def product_cards(products: Sequence[Product]) -> list[ProductCard]:
                 compare_at=Money(product.compare_at_price, currency).quantize()
                 if currency and product.compare_at_price is not None
                 else None,
-                stock=stock_status(product.stock_available, tracks_stock=tracks),
+                stock=stock_status(
+                    product.stock_available,
+                    tracks_stock=tracks,
+                    on_shelf=product.stock_on_shelf,
+                    oversell=product.stock_oversell or "none",
+                    expected_on=product.stock_expected_on,
+                ),
                 image=image_info(media) if media else None,
             )
         )
@@ -458,6 +478,18 @@ class ProductDetail:
         return self.variants[0] if self.variants else None
 
 
+def _variant_status(variant: Variant, stock: VariantStock | None, *, tracks_stock: bool) -> StockStatus:
+    policy = getattr(variant, "stock_policy", None)
+    return stock_status(
+        stock.free if stock else 0,
+        tracks_stock=tracks_stock,
+        on_shelf=stock.on_shelf if stock else 0,
+        oversell=policy.oversell if policy else "none",
+        expected_on=policy.expected_on if policy else None,
+        low_stock_threshold=policy.low_stock_threshold if policy else LOW_STOCK_THRESHOLD,
+    )
+
+
 def get_product_detail(*, channel: Channel, slug: str) -> ProductDetail:
     """A visible product with its variants, prices in `channel`, stock and images.
 
@@ -471,7 +503,9 @@ def get_product_detail(*, channel: Channel, slug: str) -> ProductDetail:
         .prefetch_related(
             Prefetch(
                 "variants",
-                queryset=Variant.objects.order_by("position", "pk").prefetch_related(
+                queryset=Variant.objects.select_related("stock_policy")
+                .order_by("position", "pk")
+                .prefetch_related(
                     Prefetch("option_values", queryset=AttributeValue.objects.select_related("attribute"))
                 ),
             ),
@@ -485,7 +519,7 @@ def get_product_detail(*, channel: Channel, slug: str) -> ProductDetail:
     variants = list(product.variants.all())
     variant_ids = [v.pk for v in variants]
     prices = {p.variant_id: p for p in VariantPrice.objects.filter(channel=channel, variant_id__in=variant_ids)}
-    available = available_by_variant(variant_ids)
+    stock = stock_by_variant(variant_ids, location_ids=location_ids_for_channel(channel.pk))
     tracks = KIND_RULES[product.kind].tracks_stock
     media = list(product.media.all())
     images_by_variant: dict[int, list[int]] = {}
@@ -514,7 +548,7 @@ def get_product_detail(*, channel: Channel, slug: str) -> ProductDetail:
                 options=chosen,
                 price=price.price if price else None,
                 compare_at=price.compare_at if price else None,
-                stock=stock_status(available.get(variant.pk, 0), tracks_stock=tracks),
+                stock=_variant_status(variant, stock.get(variant.pk), tracks_stock=tracks),
                 image_ids=tuple(images_by_variant.get(variant.pk, ())),
                 weight_grams=variant.weight_grams,
             )

@@ -101,6 +101,32 @@ class StockLevel(models.Model):
         return self.on_hand + self.backorder_limit - self.allocated - self.reserved
 
 
+class OversellMode(models.TextChoices):
+    NONE = "none", _("Stop selling at zero")
+    BACKORDER = "backorder", _("Backorder: keep selling, ship when restocked")
+    PREORDER = "preorder", _("Pre-order: not yet released, ships on the expected date")
+
+
+class StockPolicy(models.Model):
+    """How a variant sells beyond the shelf, and when its stock counts as low.
+
+    The allowance itself is per location (`StockLevel.backorder_limit`) so the database can enforce it;
+    this row says how the buyer is told and when the goods are expected.
+    """
+
+    variant = models.OneToOneField("catalog.Variant", on_delete=models.CASCADE, related_name="stock_policy")
+    oversell = models.CharField(_("when sold out"), max_length=10, choices=OversellMode.choices, default="none")
+    expected_on = models.DateField(_("expected on"), null=True, blank=True)
+    low_stock_threshold = models.PositiveIntegerField(_("low-stock threshold"), default=5)
+
+    class Meta:
+        verbose_name = _("stock policy")
+        verbose_name_plural = _("stock policies")
+
+    def __str__(self) -> str:
+        return f"{self.variant_id}: {self.oversell}"
+
+
 class Reservation(models.Model):
     """Units held for a checkout until it becomes an order or the hold expires.
 

@@ -79,7 +79,7 @@ def test_sorting_by_price_puts_the_cheapest_first(channel):
 
 def test_the_listing_takes_the_same_queries_for_one_product_and_for_many(channel, django_assert_num_queries):
     sellable_product(channel=channel)
-    with django_assert_num_queries(3):  # count, page with brands, first images
+    with django_assert_num_queries(4):  # count, page with brands, first images; the channel's locations (cached)
         list_product_page(channel=channel)
     for _ in range(30):
         sellable_product(channel=channel)
@@ -91,8 +91,8 @@ def test_the_listing_takes_the_same_queries_for_one_product_and_for_many(channel
 def test_the_product_page_has_a_fixed_number_of_queries(channel, django_assert_num_queries):
     product = sellable_product(channel=channel, variants=6)
 
-    # product, variants, their options, attributes, images, prices, stock, category tree
-    with django_assert_num_queries(8):
+    # product, variants, their options, attributes, images, prices, stock, category tree, channel locations
+    with django_assert_num_queries(9):
         detail = get_product_detail(channel=channel, slug=product.slug)
 
     assert len(detail.variants) == 6
@@ -122,3 +122,32 @@ def test_featured_collections_show_their_visible_products_in_order(channel):
     shelves = list_featured_collections(channel=channel)
 
     assert [(s.name, [c.name for c in s.cards]) for s in shelves] == [("New in", ["B", "A"])]
+
+
+def test_a_sold_out_variant_on_pre_order_is_offered_with_its_expected_date(channel):
+    from datetime import date
+
+    from comptoir.inventory.models import StockPolicy
+    from comptoir.inventory.services import set_backorder_limit
+
+    product = sellable_product(channel=channel, stock=0)
+    variant = product.variants.get()
+    level = variant.stock_levels.get()
+    StockPolicy.objects.create(variant=variant, oversell="preorder", expected_on=date(2027, 3, 1))
+    set_backorder_limit(location_id=level.location_id, variant_id=variant.pk, limit=20)
+
+    card = list_product_page(channel=channel).cards[0]
+    detail = get_product_detail(channel=channel, slug=product.slug)
+
+    assert card.stock.code == detail.variants[0].stock.code == "preorder"
+    assert detail.variants[0].stock.expected_on == date(2027, 3, 1)
+    assert detail.variants[0].stock.purchasable
+
+
+def test_stock_at_a_location_serving_another_channel_does_not_count(channel, usd_channel):
+    product = sellable_product(channel=channel, stock=7)
+    product.variants.get().stock_levels.get().location.channels.add(usd_channel)
+
+    card = list_product_page(channel=channel).cards[0]
+
+    assert card.stock.code == "out_of_stock"
