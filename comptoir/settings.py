@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "comptoir.catalog",
     "comptoir.pricing",
     "comptoir.inventory",
+    "comptoir.fulfillment",
     "comptoir.storefront",
     "comptoir.backoffice",
     "comptoir.api",
@@ -214,4 +215,5 @@ UNFOLD = {
     "SITE_TITLE": "Comptoir",
     "SITE_HEADER": "Comptoir back office",
     "SITE_URL": "/",
+    "DASHBOARD_CALLBACK": "comptoir.backoffice.dashboard.dashboard_callback",
 }

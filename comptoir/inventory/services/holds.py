@@ -21,7 +21,12 @@ from comptoir.inventory.services._ledger import _check_quantities, _Ledger, _pla
 DEFAULT_HOLD = timedelta(minutes=15)
 
 
-def _location_priorities(location_ids: Sequence[int] | None) -> dict[int, int]:
+def _location_priorities(location_ids: Sequence[int] | None, ranking: Sequence[int] | None = None) -> dict[int, int]:
+    """Location id -> rank (lower goes first): the routing's `ranking` order when given, else each
+    location's own priority."""
+    if ranking is not None:
+        active = set(Location.objects.filter(pk__in=list(ranking), is_active=True).values_list("pk", flat=True))
+        return {pk: i for i, pk in enumerate(ranking) if pk in active}
     rows = Location.objects.filter(is_active=True)
     if location_ids is not None:
         rows = rows.filter(pk__in=list(location_ids))
@@ -33,19 +38,22 @@ def reserve_stock(
     holder: str,
     quantities: Mapping[int, int],
     location_ids: Sequence[int] | None = None,
+    ranking: Sequence[int] | None = None,
     hold_for: timedelta = DEFAULT_HOLD,
     now=None,
 ) -> list[Reservation]:
     """Hold `quantities` (variant id -> units) for a checkout, from the highest-priority locations first.
 
     All or nothing: raises InsufficientStockError naming every short line, and then writes nothing.
-    Replaces this holder's earlier holds (a changed cart re-reserves). Emits `inventory.stock_reserved`.
+    Replaces this holder's earlier holds (a changed cart re-reserves). `ranking` (location ids, best
+    first, e.g. a fulfilment plan's) overrides the locations' priorities and limits the search to them.
+    Emits `inventory.stock_reserved`.
     """
     quantities = _check_quantities(quantities)
     now = now or timezone.now()
     with transaction.atomic():
         held_level_ids = list(Reservation.objects.filter(holder=holder).values_list("stock_level_id", flat=True))
-        priorities = _location_priorities(location_ids)
+        priorities = _location_priorities(location_ids, ranking)
         levels = locks.stock_levels_for_variants(
             variant_ids=list(quantities), location_ids=list(priorities), extra_level_ids=held_level_ids
         )
@@ -127,6 +135,7 @@ def allocate_order(
     holder: str = "",
     line_refs: Mapping[int, str] | None = None,
     location_ids: Sequence[int] | None = None,
+    ranking: Sequence[int] | None = None,
 ) -> list[Allocation]:
     """Promise stock to a placed order: the checkout's holds first, then any free units by location priority.
 
@@ -139,7 +148,7 @@ def allocate_order(
         held_level_ids = (
             list(Reservation.objects.filter(holder=holder).values_list("stock_level_id", flat=True)) if holder else []
         )
-        priorities = _location_priorities(location_ids)
+        priorities = _location_priorities(location_ids, ranking)
         levels = locks.stock_levels_for_variants(
             variant_ids=list(quantities), location_ids=list(priorities), extra_level_ids=held_level_ids
         )
