@@ -204,6 +204,28 @@ LOGGING = {
 }
 
 # --- Comptoir ---------------------------------------------------------------------------------------
+# The shop's public address, for links that leave the site (e-mails, partner callbacks, feeds).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shop@localhost")
+# EMAIL_URL: smtp://user:password@host:587 (STARTTLS: smtp+tls://, SSL: smtp+ssl://), consolemail:// to print.
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+_smtp = _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        "OPTIONS": {
+            "host": _email["EMAIL_HOST"],
+            "port": _email["EMAIL_PORT"],
+            "username": _email["EMAIL_HOST_USER"],
+            "password": _email["EMAIL_HOST_PASSWORD"],
+            "use_tls": _email.get("EMAIL_USE_TLS", False),
+            "use_ssl": _email.get("EMAIL_USE_SSL", False),
+            "timeout": 10,
+        }
+        if _smtp
+        else {},
+    }
+}
 COMPTOIR = {
     # Widths of the responsive WebP renditions made for every product image.
     "IMAGE_WIDTHS": (320, 640, 960),

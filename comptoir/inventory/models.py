@@ -48,6 +48,17 @@ class Location(models.Model):
     ships_orders = models.BooleanField(
         _("ships orders"), default=True, help_text=_("Orders may be shipped from here (ship-from-store for a shop).")
     )
+    # How a supplier (dropship) or a 3PL receives the orders it ships for us.
+    partner_email = models.EmailField(_("orders e-mail"), blank=True, default="")
+    partner_webhook_url = models.URLField(_("orders webhook URL"), blank=True, default="")
+    partner_webhook_secret = models.CharField(
+        _("webhook signing secret"), max_length=128, blank=True, default="",
+        help_text=_("Shared with the partner to sign and check webhook messages (HMAC-SHA256)."),
+    )
+    partner_file_drop = models.CharField(
+        _("CSV drop folder"), max_length=255, blank=True, default="",
+        help_text=_("Folder (e.g. an SFTP-synced directory) where order CSV files are written for a 3PL."),
+    )
 
     class Meta:
         verbose_name = _("stock location")

@@ -38,16 +38,24 @@ def deallocate_order(*, order_ref: str, reason: str = MovementReason.DEALLOCATE)
     return units
 
 
-def ship_order(*, order_ref: str, quantities: Mapping[int, int] | None = None, actor: str = "") -> int:
+def ship_order(
+    *, order_ref: str, quantities: Mapping[int, int] | None = None, location_id: int | None = None, actor: str = ""
+) -> int:
     """Units leave the building: allocated and on hand both go down. `quantities` (variant id -> units)
-    ships part of the order; None ships everything allocated. Returns the units shipped.
+    ships part of the order; None ships everything allocated. `location_id` limits it to what that location
+    ships (a partner's confirmation). Returns the units shipped.
 
     Raises InvalidQuantityError when asked to ship more of a variant than is allocated to the order.
     """
     with transaction.atomic():
-        level_ids = list(Allocation.objects.filter(order_ref=order_ref).values_list("stock_level_id", flat=True))
+        scope = Allocation.objects.filter(order_ref=order_ref)
+        if location_id is not None:
+            scope = scope.filter(stock_level__location_id=location_id)
+        level_ids = list(scope.values_list("stock_level_id", flat=True))
         levels = locks.stock_levels(level_ids=level_ids)
-        allocations = list(Allocation.objects.select_for_update().filter(order_ref=order_ref).order_by("pk"))
+        allocations = list(
+            Allocation.objects.select_for_update().filter(order_ref=order_ref, stock_level_id__in=level_ids).order_by("pk")
+        )
         wanted = dict(quantities) if quantities is not None else None
         if wanted is not None:
             _check_quantities(wanted)
