@@ -65,3 +65,23 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} #{self.pk}"
+
+
+class IdempotencyRecord(models.Model):
+    """The stored answer to a write sent with an `Idempotency-Key`, so a retry gets the same answer.
+
+    Written in the same transaction as the write itself: either both exist or neither does.
+    """
+
+    scope = models.CharField(max_length=200, help_text="Who sent it and to which endpoint.")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request body.")
+    response_status = models.PositiveSmallIntegerField(default=0)
+    response_body = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="core_idempotencyrecord_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"
