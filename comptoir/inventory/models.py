@@ -52,11 +52,17 @@ class Location(models.Model):
     partner_email = models.EmailField(_("orders e-mail"), blank=True, default="")
     partner_webhook_url = models.URLField(_("orders webhook URL"), blank=True, default="")
     partner_webhook_secret = models.CharField(
-        _("webhook signing secret"), max_length=128, blank=True, default="",
+        _("webhook signing secret"),
+        max_length=128,
+        blank=True,
+        default="",
         help_text=_("Shared with the partner to sign and check webhook messages (HMAC-SHA256)."),
     )
     partner_file_drop = models.CharField(
-        _("CSV drop folder"), max_length=255, blank=True, default="",
+        _("CSV drop folder"),
+        max_length=255,
+        blank=True,
+        default="",
         help_text=_("Folder (e.g. an SFTP-synced directory) where order CSV files are written for a 3PL."),
     )
 

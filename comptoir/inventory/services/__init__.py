@@ -14,6 +14,7 @@ from comptoir.inventory.services.holds import (
 )
 from comptoir.inventory.services.orders import deallocate_order, ship_order
 from comptoir.inventory.services.stock import (
+    apply_stock_counts,
     count_stock,
     receive_stock,
     remove_stock,
@@ -25,6 +26,7 @@ from comptoir.inventory.services.transfers import cancel_transfer, receive_trans
 __all__ = [
     "DEFAULT_HOLD",
     "allocate_order",
+    "apply_stock_counts",
     "cancel_transfer",
     "count_stock",
     "deallocate_order",

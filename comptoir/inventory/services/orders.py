@@ -54,7 +54,9 @@ def ship_order(
         level_ids = list(scope.values_list("stock_level_id", flat=True))
         levels = locks.stock_levels(level_ids=level_ids)
         allocations = list(
-            Allocation.objects.select_for_update().filter(order_ref=order_ref, stock_level_id__in=level_ids).order_by("pk")
+            Allocation.objects.select_for_update()
+            .filter(order_ref=order_ref, stock_level_id__in=level_ids)
+            .order_by("pk")
         )
         wanted = dict(quantities) if quantities is not None else None
         if wanted is not None:

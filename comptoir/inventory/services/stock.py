@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.db import transaction
 
 from comptoir.core.events import record_event
@@ -124,3 +126,54 @@ def set_backorder_limit(*, location_id: int, variant_id: int, limit: int, actor:
         level.backorder_limit = limit
         record_event("inventory.stock_changed", variant_ids=[variant_id])
     return level
+
+
+def apply_stock_counts(
+    *, counts: Mapping[tuple[int, int], int], actor: str = "", note: str = "", reference: str = ""
+) -> int:
+    """Set on hand to the counted units for many (location id, variant id) pairs at once: a stock take,
+    an import, the opening stock of a new shop. Missing stock levels are created.
+
+    All or nothing: a count below what is promised at that level raises StockCommittedError naming every
+    such pair, and nothing is written. Returns how many levels changed.
+    """
+    if any(not isinstance(c, int) or isinstance(c, bool) or c < 0 for c in counts.values()):
+        raise InvalidQuantityError(detail="Stock counts are whole numbers, zero or more.")
+    with transaction.atomic():
+        existing = {
+            (loc, var): pk
+            for pk, loc, var in StockLevel.objects.filter(
+                location_id__in={loc for loc, _ in counts}, variant_id__in={var for _, var in counts}
+            ).values_list("pk", "location_id", "variant_id")
+        }
+        new_pairs = sorted(set(counts) - set(existing))
+        # ignore_conflicts: a level created meanwhile by a receipt is simply found below.
+        StockLevel.objects.bulk_create(
+            [StockLevel(location_id=loc, variant_id=var) for loc, var in new_pairs], ignore_conflicts=True
+        )
+        if new_pairs:
+            existing = {
+                (loc, var): pk
+                for pk, loc, var in StockLevel.objects.filter(
+                    location_id__in={loc for loc, _ in counts}, variant_id__in={var for _, var in counts}
+                ).values_list("pk", "location_id", "variant_id")
+            }
+        levels = locks.stock_levels(level_ids=[existing[pair] for pair in counts])
+        below = [
+            {"location_id": loc, "variant_id": var, "counted": counted, "promised": lv.allocated + lv.reserved}
+            for (loc, var), counted in sorted(counts.items())
+            if counted < (lv := levels[existing[(loc, var)]]).allocated + lv.reserved - lv.backorder_limit
+        ]
+        if below:
+            raise StockCommittedError(
+                detail=f"{len(below)} count(s) are below the units already promised.", data={"below": below}
+            )
+        ledger = _Ledger(reference=reference, actor=actor, note=note)
+        for pair, counted in sorted(counts.items()):
+            level = levels[existing[pair]]
+            ledger.add(level, MovementReason.COUNT, on_hand=counted - level.on_hand)
+        changed = len(ledger.lines)
+        ledger.write()
+        if changed:
+            record_event("inventory.stock_changed", variant_ids=sorted({var for _, var in counts}))
+    return changed
