@@ -256,3 +256,7 @@ class CollectionProduct(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id} in {self.collection_id}"
+
+
+# Search documents live with the search code; importing them here makes them catalog models.
+from comptoir.catalog.search.models import SearchCode, SearchDocument  # noqa: E402, F401
