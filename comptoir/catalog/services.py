@@ -214,7 +214,8 @@ def add_product_image(
         if position is None:
             position = ProductMedia.objects.filter(product_id=product_id).count()
         media = ProductMedia(product=product, alt=alt[:200] or product.name, position=position)
-        media.image.save(filename, ContentFile(data), save=False)
+        # Named: Django 6.1 reads width and height from the saved content, and a nameless file has none.
+        media.image.save(filename, ContentFile(data, name=filename), save=False)
         media.renditions = images.make_renditions(picture, original_name=media.image.name)
         media.save()
         if variant_ids:
