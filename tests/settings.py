@@ -18,6 +18,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"]["NAME"] = str(VAR_DIR / f"test_comptoir_{os.getpid()}.sqlite3")
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="comptoir-media-")
+STATIC_ROOT = tempfile.mkdtemp(prefix="comptoir-static-")  # WhiteNoise wants it to exist; tests use finders
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

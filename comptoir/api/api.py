@@ -15,6 +15,8 @@ from ninja import NinjaAPI, Swagger
 from comptoir.api.errors import register_problem_handlers
 from comptoir.api.schemas import ProblemOut
 from comptoir.catalog.api import router as catalog_router
+from comptoir.fulfillment.api import router as fulfillment_router
+from comptoir.inventory.api import router as inventory_router
 
 # Swagger UI sets inline `style` attributes as it renders, which a nonce cannot allow; its scripts and
 # stylesheet are files served by the shop itself. So the docs page, and only it, allows inline styles.
@@ -69,3 +71,5 @@ api = ComptoirAPI(
 )
 register_problem_handlers(api)
 api.add_router("/v1/", catalog_router)
+api.add_router("/v1/", inventory_router)
+api.add_router("/v1/", fulfillment_router)

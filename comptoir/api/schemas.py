@@ -3,6 +3,7 @@ fill them from domain objects, so that every endpoint writes an amount or an ima
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
@@ -26,8 +27,9 @@ class MoneyOut(Schema):
 
 
 class StockOut(Schema):
-    code: str = Field(description="in_stock, low_stock or out_of_stock.", examples=["in_stock"])
-    quantity: int | None = Field(description="Units left; null when the product's stock is not counted.")
+    code: str = Field(description="in_stock, low_stock, backorder, preorder or out_of_stock.", examples=["in_stock"])
+    quantity: int | None = Field(description="Units on the shelf; null when the product's stock is not counted.")
+    expected_on: date | None = Field(default=None, description="When a backorder or pre-order is expected to ship.")
     label: str = Field(description="What to tell a buyer, in the language asked for.", examples=["In stock"])
 
 
@@ -68,7 +70,7 @@ def money_out(money: Money | None) -> MoneyOut | None:
 
 
 def stock_out(stock: StockStatus) -> StockOut:
-    return StockOut(code=stock.code, quantity=stock.quantity, label=stock.label)
+    return StockOut(code=stock.code, quantity=stock.quantity, expected_on=stock.expected_on, label=stock.label)
 
 
 def image_out(request: HttpRequest, image: ImageInfo) -> ImageOut:

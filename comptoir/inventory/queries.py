@@ -130,6 +130,7 @@ def available_by_variant(variant_ids: Sequence[int], *, location_ids: Sequence[i
 @dataclass(frozen=True, slots=True)
 class StoreStock:
     location_id: int
+    slug: str
     name: str
     city: str
     quantity: int
@@ -144,11 +145,10 @@ def pickup_availability(variant_id: int, *, channel_id: int | None = None) -> li
         location__pickup_enabled=True,
     ).annotate(shelf=ON_SHELF)
     seen, stores = set(), []
-    for row in rows.values("location_id", "location__name", "location__city", "shelf").order_by(
-        "-shelf", "location_id"
-    ):
+    fields = ("location_id", "location__slug", "location__name", "location__city", "shelf")
+    for row in rows.values(*fields).order_by("-shelf", "location_id"):
         if row["location_id"] in seen:
             continue  # one row per channel link
         seen.add(row["location_id"])
-        stores.append(StoreStock(row["location_id"], row["location__name"], row["location__city"], row["shelf"]))
+        stores.append(StoreStock(*(row[f] for f in fields)))
     return stores
