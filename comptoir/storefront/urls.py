@@ -1,7 +1,26 @@
+"""Storefront URLs. comptoir/urls.py mounts `storefront_urlpatterns` under the language prefix."""
+
+from django.urls import include, path
+
+from comptoir.storefront.views import channel, home, listing, product, seo
+
 app_name = "storefront"
 
-# Pages under the language prefix (/en/, /fr/).
-storefront_urlpatterns = []
+_pages = [
+    path("", home.home, name="home"),
+    path("c/<slug:slug>/", listing.category, name="category"),
+    path("collections/<slug:slug>/", listing.collection, name="collection"),
+    path("p/<slug:slug>/", product.product, name="product"),
+    path("search/", listing.search, name="search"),
+    path("channel/", channel.set_channel, name="set_channel"),
+]
+
+# Pages under the language prefix (/en/, /fr/), in the `storefront` namespace.
+storefront_urlpatterns = [path("", include((_pages, app_name)))]
 
 # Pages outside it.
-root_urlpatterns = []
+root_urlpatterns = [
+    path("", home.root, name="root"),
+    path("robots.txt", seo.robots_txt, name="robots_txt"),
+    path("sitemap.xml", seo.sitemap, name="sitemap"),
+]
