@@ -51,6 +51,7 @@ from comptoir.inventory.queries import (
     ON_SHELF,
     StockStatus,
     VariantStock,
+    best_status,
     location_ids_for_channel,
     stock_by_variant,
     stock_status,
@@ -466,9 +467,7 @@ class ProductDetail:
     @property
     def stock(self) -> StockStatus:
         """The best stock status among the variants (in stock if any variant is)."""
-        order = {"in_stock": 0, "low_stock": 1, "out_of_stock": 2}
-        statuses = [v.stock for v in self.variants]
-        return min(statuses, key=lambda s: order.get(s.code, 3)) if statuses else stock_status(0, tracks_stock=True)
+        return best_status(v.stock for v in self.variants)
 
     def default_variant(self) -> VariantView | None:
         """The first variant in stock, else the first variant."""
@@ -493,8 +492,8 @@ def _variant_status(variant: Variant, stock: VariantStock | None, *, tracks_stoc
 def get_product_detail(*, channel: Channel, slug: str) -> ProductDetail:
     """A visible product with its variants, prices in `channel`, stock and images.
 
-    Raises ProductNotFoundError for an unknown, unpublished or unlisted slug. Six queries, whatever the
-    number of variants, images or attributes.
+    Raises ProductNotFoundError for an unknown, unpublished or unlisted slug. Eight queries (nine on a cold
+    cache), whatever the number of variants, images or attributes.
     """
     product = (
         visible_products(channel)

@@ -6,7 +6,7 @@ units are the free units that physically exist. Only locations that serve the re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -57,6 +57,17 @@ class StockStatus:
         if self.code == "backorder":
             return str(_("Backorder, ships by %(date)s") % {"date": when}) if when else str(_("Backorder"))
         return str(_("In stock"))
+
+
+# Best first: several variants (or a partial choice of options) are described by the best of their statuses.
+STATUS_RANK = {"in_stock": 0, "low_stock": 1, "backorder": 2, "preorder": 3, "out_of_stock": 4}
+
+
+def best_status(statuses: Iterable[StockStatus]) -> StockStatus:
+    """The most encouraging true statement about several variants; out of stock when there are none."""
+    return min(
+        statuses, key=lambda s: STATUS_RANK.get(s.code, len(STATUS_RANK)), default=StockStatus("out_of_stock", 0)
+    )
 
 
 def stock_status(

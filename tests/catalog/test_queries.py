@@ -151,3 +151,16 @@ def test_stock_at_a_location_serving_another_channel_does_not_count(channel, usd
     card = list_product_page(channel=channel).cards[0]
 
     assert card.stock.code == "out_of_stock"
+
+
+def test_a_product_whose_variants_are_all_on_backorder_is_shown_as_backorder(channel):
+    from comptoir.inventory.services import set_backorder_limit
+
+    product = sellable_product(channel=channel, stock=0, variants=2)
+    for variant in product.variants.all():
+        level = variant.stock_levels.get()
+        set_backorder_limit(location_id=level.location_id, variant_id=variant.pk, limit=3)
+
+    detail = get_product_detail(channel=channel, slug=product.slug)
+
+    assert detail.stock.code == "backorder"

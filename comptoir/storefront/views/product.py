@@ -19,13 +19,11 @@ from comptoir.catalog.errors import ProductNotFoundError
 from comptoir.catalog.images import ImageInfo
 from comptoir.catalog.queries import ProductDetail, get_product_detail
 from comptoir.core.money import Money
-from comptoir.inventory.queries import StockStatus
+from comptoir.inventory.queries import StockStatus, best_status
 from comptoir.storefront.forms import VariantSelection, choose_variant
 from comptoir.storefront.structured_data import product_json_ld
 from comptoir.storefront.views._common import render_page, require_channel, wants_partial
 
-# Best first: what the buyer is told for several matching variants is the best of their statuses.
-_STOCK_ORDER = {"in_stock": 0, "low_stock": 1, "backorder": 2, "preorder": 3, "out_of_stock": 4}
 SWATCH = re.compile(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}")
 
 
@@ -104,7 +102,7 @@ def summarise(selection: VariantSelection) -> Summary:
     if not priced:
         return Summary(None, None, None, None, "", unavailable=True)
     low, high = min(v.price for v in priced), max(v.price for v in priced)
-    stock = min((v.stock for v in priced), key=lambda s: _STOCK_ORDER.get(s.code, len(_STOCK_ORDER)))
+    stock = best_status(v.stock for v in priced)
     return Summary(low, high if high != low else None, None, stock, "", unavailable=False)
 
 
