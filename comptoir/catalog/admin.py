@@ -190,6 +190,7 @@ class CollectionProductInline(TabularInline):
     autocomplete_fields = ["product"]
     ordering_field = "position"
     hide_ordering_field = True
+    show_title = False  # each row already shows its product; the membership row's own name says nothing
     extra = 0
 
     def get_queryset(self, request: HttpRequest):
