@@ -43,7 +43,7 @@ def test_a_listed_product_shows_its_price_as_a_decimal_string_with_its_currency(
     assert item["price"]["amount"] == "19.90"
     assert item["price"]["currency"] == "EUR"
     assert item["compare_at_price"] is None
-    assert item["stock"] == {"code": "low_stock", "quantity": 3, "label": "Only 3 left"}
+    assert item["stock"] == {"code": "low_stock", "quantity": 3, "expected_on": None, "label": "Only 3 left"}
     assert item["brand"]["slug"] == "acme"
     assert item["kind"] == "physical"
     assert item["url"] == "http://testserver/en/p/mug/"

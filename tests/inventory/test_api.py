@@ -167,3 +167,18 @@ def test_a_staff_member_can_read_levels_with_the_view_permission(client, shop):
     response = client.get("/api/v1/inventory/levels", {"sku": "MUG-1"}, headers={"Authorization": f"Bearer {key}"})
 
     assert [(lv["location"], lv["on_hand"]) for lv in response.json()] == [("main", 10), ("paris", 2)]
+
+
+def test_a_staff_session_must_send_the_csrf_token_to_write(shop):
+    from django.test import Client
+
+    user = User.objects.create_superuser("boss", password="pw-boss-123")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    body = json.dumps({"location": "main", "sku": "MUG-1", "quantity": 1})
+
+    refused = browser.post(
+        "/api/v1/inventory/receipts", body, content_type="application/json", headers={"Idempotency-Key": "s-1"}
+    )
+
+    assert refused.status_code == 403
