@@ -7,6 +7,25 @@ from django.core.cache import cache
 from django.db import connections
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """Remove the SQLite test database's -wal and -shm files, which Django's teardown leaves behind."""
+    import glob
+    import os
+
+    from django.conf import settings
+
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME") or ""
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and name:
+        for leftover in glob.glob(f"{name}*-wal") + glob.glob(f"{name}*-shm"):
+            os.remove(leftover)
+
+
+@pytest.fixture(autouse=True)
+def _own_media_root(settings, tmp_path):
+    """Each test stores uploads in its own folder: tests must not see (or delete) each other's pictures."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Every test starts with an empty cache (channels and the category tree are cached)."""

@@ -9,13 +9,16 @@ os.environ.setdefault("FAST_PASSWORD_HASHER", "1")
 os.environ.setdefault("SECURE_COOKIES", "0")
 
 from comptoir.settings import *  # noqa: F403
-from comptoir.settings import DATABASES, VAR_DIR
+from comptoir.settings import DATABASES
 
 # A file, not memory, for SQLite: concurrency tests open several connections that must share the data.
 # pytest-django adds the xdist worker's suffix, so parallel workers do not share a file.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The process id keeps concurrent runs (several terminals, CI jobs) apart too.
-    DATABASES["default"]["TEST"]["NAME"] = str(VAR_DIR / f"test_comptoir_{os.getpid()}.sqlite3")
+    # The process id keeps concurrent runs (several terminals, CI jobs) apart too; the temporary folder keeps
+    # the repository clean (SQLite leaves -wal and -shm files beside a database; conftest removes them).
+    TEST_DB_DIR = os.path.join(tempfile.gettempdir(), "comptoir-tests")
+    os.makedirs(TEST_DB_DIR, exist_ok=True)
+    DATABASES["default"]["TEST"]["NAME"] = os.path.join(TEST_DB_DIR, f"test_{os.getpid()}.sqlite3")
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="comptoir-media-")
 STATIC_ROOT = tempfile.mkdtemp(prefix="comptoir-static-")  # WhiteNoise wants it to exist; tests use finders
