@@ -578,6 +578,42 @@ def get_product_detail(*, channel: Channel, slug: str) -> ProductDetail:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class VariantBrief:
+    """One variant named for a buyer, outside its product page (store availability, ...)."""
+
+    id: int
+    sku: str
+    label: str  # the variant's name, else its option values ("M / Red"), else its SKU
+    product_name: str
+    product_slug: str
+    kind: str
+    low_stock_threshold: int
+
+
+def get_variant_brief(*, channel: Channel, variant_id: int) -> VariantBrief:
+    """A variant of a product visible in `channel`. Raises ProductNotFoundError otherwise. Two queries."""
+    variant = (
+        Variant.objects.filter(pk=variant_id, product__in=visible_products(channel).values("pk"))
+        .select_related("product", "stock_policy")
+        .prefetch_related(Prefetch("option_values", queryset=AttributeValue.objects.select_related("attribute")))
+        .first()
+    )
+    if variant is None:
+        raise ProductNotFoundError(data={"variant_id": variant_id})
+    values = sorted(variant.option_values.all(), key=lambda v: (v.attribute.position, v.attribute.name))
+    policy = getattr(variant, "stock_policy", None)
+    return VariantBrief(
+        id=variant.pk,
+        sku=variant.sku,
+        label=variant.name or " / ".join(v.name for v in values) or variant.sku,
+        product_name=variant.product.name,
+        product_slug=variant.product.slug,
+        kind=variant.product.kind,
+        low_stock_threshold=policy.low_stock_threshold if policy else LOW_STOCK_THRESHOLD,
+    )
+
+
 # ---------------------------------------------------------------------------------------------------
 # Collections (home page).
 

@@ -20,6 +20,7 @@ from comptoir.inventory.models import Location, OversellMode, StockLevel
 
 LOW_STOCK_THRESHOLD = 5
 LOCATIONS_CACHE_KEY = "inventory:channel-locations:v1"
+PICKUP_STORES_CACHE_KEY = "inventory:pickup-stores:v1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +110,8 @@ def location_ids_for_channel(channel_id: int | None) -> list[int]:
 
 
 def forget_locations() -> None:
-    cache.delete(LOCATIONS_CACHE_KEY)
+    """Drop the cached location tables (after a location, its channels or its store details change)."""
+    cache.delete_many([LOCATIONS_CACHE_KEY, PICKUP_STORES_CACHE_KEY])
 
 
 FREE = F("on_hand") + F("backorder_limit") - F("allocated") - F("reserved")
@@ -163,3 +165,48 @@ def pickup_availability(variant_id: int, *, channel_id: int | None = None) -> li
         seen.add(row["location_id"])
         stores.append(StoreStock(*(row[f] for f in fields)))
     return stores
+
+
+@dataclass(frozen=True, slots=True)
+class PickupStore:
+    """A click & collect store as a buyer sees it. `opening_hours` is the merchant's JSON, unchecked."""
+
+    id: int
+    slug: str
+    name: str
+    address: str
+    postcode: str
+    city: str
+    opening_hours: dict
+    channel_ids: tuple[int, ...]  # empty: serves every channel
+
+
+def list_pickup_stores(channel_id: int | None) -> list[PickupStore]:
+    """Active click & collect stores serving a channel, by city then name. Cached with the location tables
+    (`forget_locations()`): one query on a cold cache, none after."""
+    stores = cache.get(PICKUP_STORES_CACHE_KEY)
+    if stores is None:
+        fields = ("pk", "slug", "name", "address", "postcode", "city", "opening_hours")
+        rows = Location.objects.filter(is_active=True, pickup_enabled=True).values_list(*fields, "channels")
+        found: dict[int, tuple] = {}
+        channels: dict[int, list[int]] = {}
+        for *store, channel in rows:  # one row per channel served (or one with None)
+            found.setdefault(store[0], tuple(store))
+            if channel is not None:
+                channels.setdefault(store[0], []).append(channel)
+        stores = [
+            PickupStore(
+                id=pk,
+                slug=slug,
+                name=name,
+                address=address,
+                postcode=postcode,
+                city=city,
+                opening_hours=hours if isinstance(hours, dict) else {},
+                channel_ids=tuple(sorted(channels.get(pk, ()))),
+            )
+            for pk, slug, name, address, postcode, city, hours in found.values()
+        ]
+        stores.sort(key=lambda s: (s.city.casefold(), s.name.casefold(), s.id))
+        cache.set(PICKUP_STORES_CACHE_KEY, stores, 300)
+    return [s for s in stores if not s.channel_ids or channel_id in s.channel_ids]

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from comptoir.storefront.views import channel, home, listing, product, seo
+from comptoir.storefront.views import channel, home, listing, product, seo, stores
 
 app_name = "storefront"
 
@@ -13,6 +13,8 @@ _pages = [
     path("p/<slug:slug>/", product.product, name="product"),
     path("search/", listing.search, name="search"),
     path("channel/", channel.set_channel, name="set_channel"),
+    path("stores/", stores.store_list, name="stores"),
+    path("stores/choose/", stores.choose_store, name="choose_store"),
 ]
 
 # Pages under the language prefix (/en/, /fr/), in the `storefront` namespace.

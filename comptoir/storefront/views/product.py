@@ -1,7 +1,8 @@
 """The product page and its variant picker.
 
 Choosing an option is a GET of the same page (`?size=m&colour=navy` or `?variant=<id>`): without JavaScript
-the page reloads with that variant; with htmx only the price/stock/SKU region and the gallery are swapped.
+the page reloads with that variant; with htmx only the price/stock/SKU region, the gallery and the
+click & collect line are swapped.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -18,11 +20,14 @@ from django.utils.translation import gettext as _
 from comptoir.catalog.errors import ProductNotFoundError
 from comptoir.catalog.images import ImageInfo
 from comptoir.catalog.queries import ProductDetail, get_product_detail
+from comptoir.core.models import Channel
 from comptoir.core.money import Money
-from comptoir.inventory.queries import StockStatus, best_status
+from comptoir.inventory.queries import PickupStore, StockStatus, best_status, list_pickup_stores
 from comptoir.storefront.forms import VariantSelection, choose_variant
+from comptoir.storefront.stores import collectable
 from comptoir.storefront.structured_data import product_json_ld
 from comptoir.storefront.views._common import render_page, require_channel, wants_partial
+from comptoir.storefront.views.stores import Pickup, pickup_for
 
 SWATCH = re.compile(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}")
 
@@ -83,7 +88,30 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
         "oob": wants_partial(request),
         "current_category": detail.category.slug if detail.category else "",
     }
-    return render_page(request, "storefront/product.html", context, partial="variant_update")
+    # The region exists whenever the channel has click & collect stores, so htmx always has a target for it.
+    stores = list_pickup_stores(channel.pk) if collectable(detail.kind) else []
+    context["pickup_region"] = bool(stores)
+    context["pickup"] = pickup_of(request, channel, stores, detail, selection, product_url) if stores else None
+    response = render_page(request, "storefront/product.html", context, partial="variant_update")
+    patch_vary_headers(response, ["Cookie"])  # the buyer's store changes the pickup line
+    return response
+
+
+def pickup_of(
+    request: HttpRequest,
+    channel: Channel,
+    stores: list[PickupStore],
+    detail: ProductDetail,
+    selection: VariantSelection,
+    product_url: str,
+) -> Pickup | None:
+    """The pickup line of the chosen variant, or of the default one before any choice; None while a partial
+    choice (a size but no colour) names no single variant. One query."""
+    variant = selection.variant or (None if selection.chosen else detail.default_variant())
+    if variant is None or variant.price is None:
+        return None
+    next_url = f"{product_url}?variant={variant.id}"
+    return pickup_for(request, channel, stores, variant_id=variant.id, next_url=next_url)
 
 
 def summarise(selection: VariantSelection) -> Summary:

@@ -16,8 +16,28 @@
   // A new page of results replaces the link that asked for it: move focus to the results.
   document.addEventListener("htmx:afterSwap", function (event) {
     var source = event.detail.requestConfig && event.detail.requestConfig.elt;
-    if (event.detail.target.id === "results" && source && source.closest(".pagination")) {
-      event.detail.target.focus();
+    var target = event.detail.target;
+    if (target.id === "results" && source && source.closest(".pagination")) {
+      target.focus();
     }
+    // The store picker opened: its heading takes focus. A store was chosen: the new pickup line does
+    // (the button that was pressed is gone).
+    if (target.id === "store-picker") {
+      var heading = target.querySelector("#stores-heading");
+      if (heading) heading.focus();
+    }
+    if (target.id === "pickup" && source && source.closest("#store-picker, .store-list")) {
+      var line = target.querySelector(".pickup-line");
+      if (line) line.focus();
+    }
+  });
+  // Closing the picker goes back to the link that opened it.
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest && event.target.closest("[data-close-picker]");
+    if (!close) return;
+    var picker = document.getElementById("store-picker");
+    if (picker) picker.innerHTML = "";
+    var more = document.querySelector("#pickup .pickup-more");
+    if (more) more.focus();
   });
 })();
