@@ -287,20 +287,18 @@ def get_product(
 def _product_page(
     request: HttpRequest, channel: Channel, listing: ListingFilters, *, sort: str, cursor: str | None, limit: int
 ) -> ProductPageOut:
-    """One cursor page of a listing: one query for the products and brands, one for their images."""
-    queryset = product_listing(channel=channel, filters=listing, sort=sort).select_related("brand")
+    """One cursor page of a listing: one query for the page, two for its cards (prices and stock, images)."""
+    queryset = product_listing(channel=channel, filters=listing, sort=sort)
     page = keyset_page(queryset, cursor=cursor, limit=limit)
-    brands = {row.pk: row.brand for row in page.rows}
     items = []
-    for card in product_cards(page.rows):
-        brand = brands[card.id]
+    for card in product_cards(channel=channel, product_ids=[row.pk for row in page.rows]):
         items.append(
             ProductCardOut(
                 id=card.id,
                 slug=card.slug,
                 name=card.name,
                 kind=card.kind,
-                brand=BrandOut(slug=brand.slug, name=brand.name) if brand else None,
+                brand=BrandOut(slug=card.brand_slug, name=card.brand_name) if card.brand_slug else None,
                 price=money_out(card.price),
                 compare_at_price=money_out(card.compare_at),
                 on_sale=card.on_sale,

@@ -122,8 +122,8 @@ def test_collections_take_a_fixed_number_of_queries(client, channel, count, djan
 
     with django_assert_num_queries(1):
         assert len(client.get("/api/v1/collections").json()) == count
-    # channels, the collection, the channel's stock locations, its products with brands, their images
-    with django_assert_num_queries(5):
+    # channels, the collection, the channel's stock locations, its page, the cards, their images
+    with django_assert_num_queries(6):
         body = client.get(f"/api/v1/collections/{collections[0].slug}", {"limit": 100}).json()
 
     assert len(body["products"]["items"]) == count

@@ -300,7 +300,7 @@ def test_a_product_sold_only_in_another_channel_is_a_404_in_this_one(client, cha
 
 
 @pytest.mark.parametrize("count", [1, 30])
-def test_a_listing_page_takes_four_queries_however_many_products_it_shows(
+def test_a_listing_page_takes_five_queries_however_many_products_it_shows(
     client, channel, count, django_assert_num_queries
 ):
     for i in range(count):
@@ -308,8 +308,8 @@ def test_a_listing_page_takes_four_queries_however_many_products_it_shows(
         if i < 3:
             add_product_image(product_id=product.pk, filename="p.png", data=image_bytes(64, 48))
 
-    # channels and the channel's stock locations (both cached afterwards), the page with brands, the images
-    with django_assert_num_queries(4):
+    # channels and the channel's stock locations (both cached afterwards), the page, its cards, the images
+    with django_assert_num_queries(5):
         response = client.get(PRODUCTS, {"limit": 100, "sort": "price_desc"})
 
     assert len(response.json()["items"]) == count
@@ -332,8 +332,8 @@ def test_a_filtered_search_page_after_a_cursor_takes_a_fixed_number_of_queries(
     params = {"q": "hat", "collection": "summer", "category": "hats", "sort": "name", "limit": 1}
     cursor = client.get(PRODUCTS, params).json()["next_cursor"]
 
-    # the collection, the search, the page, the images (channels and the category tree are cached)
-    with django_assert_num_queries(4):
+    # the collection, the search, the page, its cards, the images (channels and the category tree are cached)
+    with django_assert_num_queries(5):
         response = client.get(PRODUCTS, {**params, "limit": 100, "cursor": cursor})
 
     assert len(response.json()["items"]) == count

@@ -251,8 +251,8 @@ def make_listing(channel, slug: str, count: int) -> None:
         add_image(product)
 
 
-# Warm (channels, category tree and stock locations cached): facets 3 + count + page + first images.
-LISTING_QUERIES = 6
+# Warm (channels, category tree and stock locations cached): facets 3 + count + page ids + cards + first images.
+LISTING_QUERIES = 7
 CACHED_READS = ("channels", "category tree", "stock locations")
 
 

@@ -40,8 +40,8 @@ def test_with_htmx_a_collection_answers_with_its_results_only(client, channel):
     assert names(response) == ["Item 0", "Item 1"]
 
 
-# Warm: the collection, facets 3 + count + page + first images.
-COLLECTION_QUERIES = 7
+# Warm: the collection, facets 3 + count + page ids + cards + first images.
+COLLECTION_QUERIES = 8
 
 
 @pytest.mark.parametrize("count", [1, 30])

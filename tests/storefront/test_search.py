@@ -93,8 +93,8 @@ def test_odd_search_text_never_fails(client, channel, query):
     assert response.status_code == 200
 
 
-# Warm: search ids, then facets 3 + count + page + first images.
-SEARCH_QUERIES = 7
+# Warm: search ids, then facets 3 + count + page ids + cards + first images.
+SEARCH_QUERIES = 8
 
 
 @pytest.mark.parametrize("count", [1, 30])

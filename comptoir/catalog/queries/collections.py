@@ -9,9 +9,8 @@ from comptoir.catalog.errors import ProductNotFoundError
 from comptoir.catalog.models import (
     Collection,
     CollectionProduct,
-    Product,
 )
-from comptoir.catalog.queries.listing import ProductCard, _annotated, product_cards, visible_products
+from comptoir.catalog.queries.listing import ProductCard, product_cards, visible_products
 from comptoir.core.models import Channel
 
 
@@ -41,8 +40,7 @@ def list_featured_collections(*, channel: Channel, products_per_collection: int 
         if len(shelf) < products_per_collection:
             shelf.append(product_id)
     wanted = sorted({pid for shelf in by_collection.values() for pid in shelf})
-    products = list(_annotated(channel, Product.objects.filter(pk__in=wanted)).select_related("brand"))
-    cards = {card.id: card for card in product_cards(products)}
+    cards = {card.id: card for card in product_cards(channel=channel, product_ids=wanted)}
     return [
         CollectionShelf(c.pk, c.slug, c.name, c.description, [cards[pid] for pid in by_collection[c.pk]])
         for c in collections

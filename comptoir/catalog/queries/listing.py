@@ -82,26 +82,37 @@ class ListingFilters:
     product_ids: tuple[int, ...] | None = None  # e.g. search results, in rank order
 
 
-def _annotated(channel: Channel, queryset: QuerySet[Product]) -> QuerySet[Product]:
-    """Add the channel's cheapest price and the product's stock to each row, as subqueries of one query."""
-    from comptoir.inventory.models import StockLevel, StockPolicy  # inventory sits beside catalog
+def _cheapest(channel: Channel, column: str) -> Subquery:
+    """A column of the product's cheapest price row in `channel`, as a subquery."""
+    prices = VariantPrice.objects.filter(channel=channel, variant__product=OuterRef("pk")).order_by("amount", "pk")
+    return Subquery(prices.values(column)[:1])
 
-    prices = VariantPrice.objects.filter(channel=channel, variant__product=OuterRef("pk"))
+
+def _stock_sum(channel: Channel, expression) -> Coalesce:
+    """The product's stock over the channel's locations (FREE or ON_SHELF units), as a subquery."""
+    from comptoir.inventory.models import StockLevel  # inventory sits beside catalog
+
     levels = StockLevel.objects.filter(
         variant__product=OuterRef("pk"), location_id__in=location_ids_for_channel(channel.pk)
     ).order_by()
+    summed = levels.values("variant__product").annotate(total=Sum(expression)).values("total")
+    return Coalesce(Subquery(summed, output_field=IntegerField()), Value(0))
 
-    def stock_sum(expression):
-        summed = levels.values("variant__product").annotate(total=Sum(expression)).values("total")
-        return Coalesce(Subquery(summed, output_field=IntegerField()), Value(0))
+
+def _annotated(channel: Channel, queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """Everything a card shows: the channel's cheapest price and the product's stock, as subqueries.
+
+    Seven correlated subqueries per row: only for the rows of one page, never for a whole listing.
+    """
+    from comptoir.inventory.models import StockPolicy
 
     policy = StockPolicy.objects.filter(variant__product=OuterRef("pk")).exclude(oversell="none").order_by("pk")
     return queryset.annotate(
-        min_price=Subquery(prices.order_by("amount").values("amount")[:1]),
-        min_price_currency=Subquery(prices.order_by("amount").values("currency")[:1]),
-        compare_at_price=Subquery(prices.order_by("amount").values("compare_at_amount")[:1]),
-        stock_available=stock_sum(FREE),
-        stock_on_shelf=stock_sum(ON_SHELF),
+        min_price=_cheapest(channel, "amount"),
+        min_price_currency=Value(channel.currency),  # prices are in the channel's currency (pricing.services)
+        compare_at_price=_cheapest(channel, "compare_at_amount"),
+        stock_available=_stock_sum(channel, FREE),
+        stock_on_shelf=_stock_sum(channel, ON_SHELF),
         stock_oversell=Subquery(policy.values("oversell")[:1]),
         stock_expected_on=Subquery(policy.values("expected_on")[:1]),
     )
@@ -110,12 +121,16 @@ def _annotated(channel: Channel, queryset: QuerySet[Product]) -> QuerySet[Produc
 def product_listing(
     *, channel: Channel, filters: ListingFilters = ListingFilters(), sort: str = DEFAULT_SORT
 ) -> QuerySet[Product]:
-    """The products of a listing, annotated with `min_price`, `compare_at_price` and `stock_available`.
+    """The products of a listing, filtered and sorted.
 
-    Returns a QuerySet so the caller can paginate it (page numbers or cursors); turn a page into cards
-    with `product_cards()`. An unknown `sort` falls back to the default.
+    Rows carry only what filtering and sorting need (`min_price` for price sorts and filters, `search_rank`
+    for relevance), so counting and sorting a large category stays cheap; turn a page of rows into cards
+    with `product_cards()`. Returns a QuerySet so the caller can paginate it (page numbers or cursors).
+    An unknown `sort` falls back to the default.
     """
-    queryset = _annotated(channel, visible_products(channel))
+    queryset = visible_products(channel)
+    if sort in ("price_asc", "price_desc") or filters.price_min is not None or filters.price_max is not None:
+        queryset = queryset.annotate(min_price=_cheapest(channel, "amount"))
     if filters.category_id is not None:
         tree = category_tree()
         ids = tree.descendant_ids(filters.category_id) if filters.category_id in tree.nodes else []
@@ -136,7 +151,9 @@ def product_listing(
     if filters.price_max is not None:
         queryset = queryset.filter(min_price__lte=filters.price_max)
     if filters.in_stock_only:
-        queryset = queryset.filter(Q(kind__in=_STOCKLESS_KINDS) | Q(stock_available__gt=0))
+        queryset = queryset.annotate(stock_available=_stock_sum(channel, FREE)).filter(
+            Q(kind__in=_STOCKLESS_KINDS) | Q(stock_available__gt=0)
+        )
     if filters.product_ids is not None:
         ids = list(filters.product_ids)
         queryset = queryset.filter(pk__in=ids)
@@ -154,6 +171,7 @@ class ProductCard:
     name: str
     kind: str
     brand_name: str
+    brand_slug: str
     price: Money | None
     compare_at: Money | None
     stock: StockStatus
@@ -164,32 +182,35 @@ class ProductCard:
         return self.compare_at is not None and self.price is not None and self.compare_at > self.price
 
 
-def product_cards(products: Sequence[Product]) -> list[ProductCard]:
-    """Cards for a page of `product_listing()` rows: one more query, for the first image of each."""
-    products = list(products)
-    ids = [p.pk for p in products]
+def product_cards(*, channel: Channel, product_ids: Sequence[int]) -> list[ProductCard]:
+    """Cards for these products, in the order given: two queries (prices, stock and brands; first images).
+
+    Ids of products no longer visible are skipped.
+    """
+    ids = list(product_ids)
+    rows = {p.pk: p for p in _annotated(channel, Product.objects.filter(pk__in=ids)).select_related("brand")}
     first_images: dict[int, ProductMedia] = {}
     for media in ProductMedia.objects.filter(product_id__in=ids).order_by("product_id", "position", "pk"):
         first_images.setdefault(media.product_id, media)
     cards = []
-    for product in products:
+    for product in (rows[pk] for pk in ids if pk in rows):
         currency = product.min_price_currency
         media = first_images.get(product.pk)
-        tracks = KIND_RULES[product.kind].tracks_stock
         cards.append(
             ProductCard(
                 id=product.pk,
                 slug=product.slug,
                 name=product.name,
                 kind=product.kind,
-                brand_name=product.brand.name if product.brand_id and _brand_loaded(product) else "",
+                brand_name=product.brand.name if product.brand else "",
+                brand_slug=product.brand.slug if product.brand else "",
                 price=Money(product.min_price, currency).quantize() if currency else None,
                 compare_at=Money(product.compare_at_price, currency).quantize()
                 if currency and product.compare_at_price is not None
                 else None,
                 stock=stock_status(
                     product.stock_available,
-                    tracks_stock=tracks,
+                    tracks_stock=KIND_RULES[product.kind].tracks_stock,
                     on_shelf=product.stock_on_shelf,
                     oversell=product.stock_oversell or "none",
                     expected_on=product.stock_expected_on,
@@ -198,10 +219,6 @@ def product_cards(products: Sequence[Product]) -> list[ProductCard]:
             )
         )
     return cards
-
-
-def _brand_loaded(product: Product) -> bool:
-    return "brand" in product._state.fields_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,14 +249,14 @@ def list_product_page(
     page: int = 1,
     per_page: int = 24,
 ) -> ListingPage:
-    """One numbered page of a listing: three queries (count, page with brands, first images)."""
+    """One numbered page of a listing: four queries (count, the page's ids, their cards, first images)."""
     queryset = product_listing(channel=channel, filters=filters, sort=sort)
     total = queryset.count()
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
     start = (page - 1) * per_page
-    rows = list(queryset.select_related("brand")[start : start + per_page])
-    return ListingPage(cards=product_cards(rows), total=total, page=page, per_page=per_page)
+    ids = list(queryset.values_list("pk", flat=True)[start : start + per_page])
+    return ListingPage(cards=product_cards(channel=channel, product_ids=ids), total=total, page=page, per_page=per_page)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -290,7 +307,10 @@ def listing_facets(*, channel: Channel, filters: ListingFilters) -> Facets:
         if facet is None:
             facet = facets[value.attribute_id] = Facet(value.attribute.slug, value.attribute.name, [])
         facet.values.append(FacetValue(value.slug, value.name, value.swatch))
-    bounds = base.aggregate(low=Min("min_price"), high=Max("min_price"))
+    # Bounds straight from the price table: no per-product subquery over the whole listing.
+    bounds = VariantPrice.objects.filter(channel=channel, variant__product__in=base_ids).aggregate(
+        low=Min("amount"), high=Max("amount")
+    )
     brands = [
         FacetValue(slug, name, "")
         for slug, name in base.filter(brand__isnull=False)
