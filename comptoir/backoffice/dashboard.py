@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
@@ -53,6 +53,31 @@ class Dashboard:
     recent: list[RecentChange]
 
 
+def low_stock_variants() -> QuerySet[Variant]:
+    """Variants (of products not archived, of kinds that count stock) whose free units over active locations
+    are at or below their threshold: a QuerySet annotated with `available` and `threshold`, for the
+    dashboard and the low-stock report. A variant with no stock row at all is low.
+    """
+    free = (
+        StockLevel.objects.filter(variant=OuterRef("pk"), location__is_active=True)
+        .order_by()
+        .values("variant")
+        .annotate(total=Sum(FREE))
+        .values("total")
+    )
+    counted_kinds = [kind for kind, rules in KIND_RULES.items() if rules.tracks_stock]
+    return (
+        Variant.objects.filter(product__kind__in=counted_kinds)
+        .exclude(product__status=ProductStatus.ARCHIVED)
+        .annotate(
+            available=Coalesce(Subquery(free, output_field=IntegerField()), Value(0)),
+            # A variant's own stock policy may set its threshold; the shop-wide one otherwise.
+            threshold=Coalesce(F("stock_policy__low_stock_threshold"), Value(LOW_STOCK_THRESHOLD)),
+        )
+        .filter(available__lte=F("threshold"))
+    )
+
+
 def load_dashboard() -> Dashboard:
     """Counts and short lists for the admin home page; products archived are left out of the to-do counts.
 
@@ -71,24 +96,7 @@ def load_dashboard() -> Dashboard:
         without_price=Count("pk", filter=live & Q(has_price=False)),
         without_image=Count("pk", filter=live & Q(has_image=False)),
     )
-    free = (
-        StockLevel.objects.filter(variant=OuterRef("pk"), location__is_active=True)
-        .order_by()
-        .values("variant")
-        .annotate(total=Sum(FREE))
-        .values("total")
-    )
-    counted_kinds = [kind for kind, rules in KIND_RULES.items() if rules.tracks_stock]
-    low = (
-        Variant.objects.filter(product__kind__in=counted_kinds)
-        .exclude(product__status=ProductStatus.ARCHIVED)
-        .annotate(
-            available=Coalesce(Subquery(free, output_field=IntegerField()), Value(0)),
-            # A variant's own stock policy may set its threshold; the shop-wide one otherwise.
-            threshold=Coalesce(F("stock_policy__low_stock_threshold"), Value(LOW_STOCK_THRESHOLD)),
-        )
-        .filter(available__lte=F("threshold"))
-    )
+    low = low_stock_variants()
     low_rows = low.select_related("product").order_by("available", "sku")[:LIST_LENGTH]
     recent = Product.objects.order_by("-updated_at", "-pk").only("pk", "name", "status", "updated_at")
     return Dashboard(

@@ -30,6 +30,7 @@ from unfold.widgets import UnfoldAdminDecimalFieldWidget, UnfoldAdminSelectWidge
 
 from comptoir.backoffice import product_sheets
 from comptoir.backoffice.filters import CategoryTreeFilter, MissingFilter, in_tree_order, indented
+from comptoir.backoffice.inventory_product import ProductStockMixin
 from comptoir.backoffice.product_forms import (
     ProductForm,
     ProductMediaInline,
@@ -93,7 +94,7 @@ class PriceChangeForm(forms.Form):
         return percentage
 
 
-class ProductAdmin(ModelAdmin):
+class ProductAdmin(ProductStockMixin, ModelAdmin):
     form = ProductForm
     inlines = [VariantInline, ProductMediaInline]
     list_display = ["product", "kind", "status_label", "category", "brand", "price_range", "stock", "updated_at"]

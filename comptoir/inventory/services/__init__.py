@@ -16,10 +16,12 @@ from comptoir.inventory.services.orders import deallocate_order, ship_order
 from comptoir.inventory.services.stock import (
     apply_stock_counts,
     count_stock,
+    receive_goods,
     receive_stock,
     remove_stock,
     restock_return,
     set_backorder_limit,
+    set_stock_policy,
 )
 from comptoir.inventory.services.transfers import cancel_transfer, receive_transfer, send_transfer
 
@@ -31,6 +33,7 @@ __all__ = [
     "count_stock",
     "deallocate_order",
     "expire_reservations",
+    "receive_goods",
     "receive_stock",
     "receive_transfer",
     "release_reservation",
@@ -39,5 +42,6 @@ __all__ = [
     "restock_return",
     "send_transfer",
     "set_backorder_limit",
+    "set_stock_policy",
     "ship_order",
 ]

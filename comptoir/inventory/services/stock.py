@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 from django.db import transaction
 
+from comptoir.core.errors import InvalidInputError
 from comptoir.core.events import record_event
 from comptoir.inventory import locks
 from comptoir.inventory.errors import (
@@ -14,9 +16,13 @@ from comptoir.inventory.errors import (
     StockLevelNotFoundError,
 )
 from comptoir.inventory.models import (
+    Location,
     MovementReason,
+    OversellMode,
     StockLevel,
+    StockPolicy,
 )
+from comptoir.inventory.queries import LOW_STOCK_THRESHOLD
 from comptoir.inventory.services._ledger import _check_quantities, _Ledger
 
 
@@ -177,3 +183,64 @@ def apply_stock_counts(
         if changed:
             record_event("inventory.stock_changed", variant_ids=sorted({var for _, var in counts}))
     return changed
+
+
+def receive_goods(
+    *, location_id: int, quantities: Mapping[int, int], reference: str = "", actor: str = "", note: str = ""
+) -> list[StockLevel]:
+    """A delivery of several SKUs arrived at a location: on hand goes up for each (variant id -> units).
+
+    All or nothing, one ledger line per variant, all sharing `reference` (the delivery note or purchase
+    order). Stock levels are created where needed, then locked together in primary-key order.
+    """
+    quantities = _check_quantities(quantities)
+    variants = StockLevel._meta.get_field("variant").related_model  # catalog.Variant, without importing catalog
+    known = set(variants.objects.filter(pk__in=list(quantities)).values_list("pk", flat=True))
+    if unknown := sorted(set(quantities) - known):
+        raise InvalidInputError(detail="Unknown product variant(s).", data={"variant_ids": unknown})
+    if not Location.objects.filter(pk=location_id).exists():
+        raise InvalidInputError(detail="Unknown location.", data={"location_id": location_id})
+    with transaction.atomic():
+        for variant_id in sorted(quantities):  # a unique constraint guards creation; the locks come after
+            StockLevel.objects.get_or_create(location_id=location_id, variant_id=variant_id)
+        level_ids = list(
+            StockLevel.objects.filter(location_id=location_id, variant_id__in=list(quantities)).values_list(
+                "pk", flat=True
+            )
+        )
+        levels = {level.variant_id: level for level in locks.stock_levels(level_ids=level_ids).values()}
+        ledger = _Ledger(reference=reference, actor=actor, note=note)
+        for variant_id, quantity in sorted(quantities.items()):
+            ledger.add(levels[variant_id], MovementReason.RECEIPT, on_hand=quantity)
+        ledger.write()
+        record_event("inventory.stock_changed", variant_ids=sorted(quantities))
+    return [levels[variant_id] for variant_id in sorted(quantities)]
+
+
+def set_stock_policy(
+    *,
+    variant_id: int,
+    oversell: str = OversellMode.NONE,
+    expected_on: date | None = None,
+    low_stock_threshold: int = LOW_STOCK_THRESHOLD,
+) -> StockPolicy:
+    """Say how a variant sells once its shelf is empty (stop, backorder, pre-order with an expected date)
+    and from how many free units it counts as low.
+
+    The units that may be sold beyond the shelf are set per location with `set_backorder_limit`; this only
+    says how the buyer is told. Raises InvalidInputError for an unknown mode or a negative threshold.
+    """
+    if oversell not in OversellMode.values:
+        raise InvalidInputError(detail=f"Unknown selling mode {oversell!r}.", data={"oversell": oversell})
+    if not isinstance(low_stock_threshold, int) or isinstance(low_stock_threshold, bool) or low_stock_threshold < 0:
+        raise InvalidQuantityError(detail="A low-stock threshold is a whole number, zero or more.")
+    if expected_on is not None and not isinstance(expected_on, date):
+        raise InvalidInputError(detail="The expected date must be a date.")
+    with transaction.atomic():
+        policy, _created = StockPolicy.objects.update_or_create(
+            variant_id=variant_id,
+            defaults={"oversell": oversell, "expected_on": expected_on, "low_stock_threshold": low_stock_threshold},
+        )
+        # What the buyer is told (backorder, pre-order date, "only N left") changes with the policy.
+        record_event("inventory.stock_changed", variant_ids=[variant_id])
+    return policy
