@@ -43,6 +43,7 @@ class ChannelForm(forms.ModelForm):
             "default_language",
             "default_country",
             "domain",
+            "allow_split_shipments",
         ]
 
     def _get_validation_exclusions(self):
@@ -76,6 +77,7 @@ class ChannelAdmin(ModelAdmin):
         (None, {"fields": ["name", "slug", ("is_active", "is_default"), "position"]}),
         (_("Selling"), {"fields": ["currency", "prices_include_tax", "default_language", "default_country"]}),
         (_("Address"), {"fields": ["domain"]}),
+        (_("Delivery"), {"fields": ["allow_split_shipments"]}),
     ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Channel | None = None):
@@ -96,6 +98,7 @@ class ChannelAdmin(ModelAdmin):
             domain=obj.domain,
             is_default=obj.is_default,
             is_active=obj.is_active,
+            allow_split_shipments=obj.allow_split_shipments,
         )
         if channel.position != obj.position:
             Channel.objects.filter(pk=channel.pk).update(position=obj.position)

@@ -25,6 +25,14 @@ class Channel(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_default = models.BooleanField(_("default channel"), default=False)
+    allow_split_shipments = models.BooleanField(
+        _("split orders across locations"),
+        default=True,
+        help_text=_(
+            "When no single location has a whole order, ship it in several parcels. Off: gather the goods at "
+            "one location first."
+        ),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:

@@ -22,6 +22,7 @@ def save_channel(
     domain: str = "",
     is_default: bool = False,
     is_active: bool = True,
+    allow_split_shipments: bool = True,
 ) -> Channel:
     """Create or update the channel `slug`. Making it the default takes the default from the others."""
     validate_currency(currency)
@@ -41,6 +42,7 @@ def save_channel(
                 "domain": domain,
                 "is_default": is_default,
                 "is_active": is_active,
+                "allow_split_shipments": allow_split_shipments,
             },
         )
         record_event("core.channel_saved", channel_id=channel.pk)

@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from comptoir.core.errors import InvalidInputError
+from comptoir.core.models import Channel
 from comptoir.inventory.errors import InsufficientStockError, InvalidQuantityError, Shortage
 from comptoir.inventory.models import Location, LocationKind, StockLevel
 from comptoir.inventory.queries import FREE, ON_SHELF
@@ -99,11 +100,14 @@ def _free_units(location_ids: Sequence[int], variant_ids: Sequence[int], *, on_s
 
 
 def plan_delivery(
-    *, channel_id: int, destination: Destination, quantities: Mapping[int, int], allow_split: bool = True
+    *, channel_id: int, destination: Destination, quantities: Mapping[int, int], allow_split: bool | None = None
 ) -> FulfilmentPlan:
     """Choose where each line ships from. Raises InsufficientStockError when the candidates together are
-    short, naming every short line. Two queries."""
+    short, naming every short line. `allow_split` defaults to the channel's setting. Two queries."""
     quantities = _check(quantities)
+    if allow_split is None:
+        allow_split = Channel.objects.filter(pk=channel_id).values_list("allow_split_shipments", flat=True).first()
+        allow_split = True if allow_split is None else allow_split
     if not destination.country:
         raise InvalidInputError(detail="A delivery needs a destination country.")
     candidates = [

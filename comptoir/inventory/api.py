@@ -17,7 +17,13 @@ from comptoir.catalog.models import Variant
 from comptoir.core.errors import InvalidInputError, NotFoundError
 from comptoir.inventory import services
 from comptoir.inventory.models import Location, MovementReason, StockLevel
-from comptoir.inventory.queries import location_ids_for_channel, pickup_availability, stock_by_variant, stock_status
+from comptoir.inventory.queries import (
+    location_ids_for_channel,
+    location_ids_shipping_to,
+    pickup_availability,
+    stock_by_variant,
+    stock_status,
+)
 
 router = Router(tags=["inventory"])
 
@@ -41,6 +47,9 @@ class AvailabilityQuery(Schema):
     sku: list[str] = Field(..., description=f"Variant SKUs (repeat the parameter, at most {MAX_SKUS}).")
     channel: str | None = Field(None, description=CHANNEL_PARAM_DESCRIPTION)
     pickup: bool = Field(False, description="Also list the stores where each SKU can be collected today.")
+    country: str | None = Field(
+        None, min_length=2, max_length=2, description="Count only stock that ships to this country (ISO code)."
+    )
 
 
 @router.get("/availability", response=list[AvailabilityOut], summary="What can be bought now, and where")
@@ -50,7 +59,10 @@ def availability(request: HttpRequest, query: Query[AvailabilityQuery]):
         raise InvalidInputError(detail=f"Ask for at most {MAX_SKUS} SKUs at once.")
     channel = api_channel(request, query.channel)
     variants = list(Variant.objects.select_related("product", "stock_policy").filter(sku__in=query.sku))
-    stock = stock_by_variant([v.pk for v in variants], location_ids=location_ids_for_channel(channel.pk))
+    locations = (
+        location_ids_shipping_to(channel.pk, query.country) if query.country else location_ids_for_channel(channel.pk)
+    )
+    stock = stock_by_variant([v.pk for v in variants], location_ids=locations)
     answers = []
     for variant in sorted(variants, key=lambda v: query.sku.index(v.sku)):
         policy = getattr(variant, "stock_policy", None)

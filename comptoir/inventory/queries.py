@@ -96,17 +96,35 @@ def stock_status(
 
 def location_ids_for_channel(channel_id: int | None) -> list[int]:
     """Active locations whose stock a channel sells (a location with no channels serves them all). Cached."""
+    table = _location_table()
+    return sorted(set(table["all"]) | set(table["by_channel"].get(channel_id, [])))
+
+
+def location_ids_shipping_to(channel_id: int | None, country: str) -> list[int]:
+    """The channel's locations that ship orders to `country` (ISO code). Cached with the location table."""
+    table = _location_table()
+    country = country.upper()
+    return [
+        pk
+        for pk in location_ids_for_channel(channel_id)
+        if table["ships"][pk][0] and (not table["ships"][pk][1] or country in table["ships"][pk][1])
+    ]
+
+
+def _location_table() -> dict:
     table = cache.get(LOCATIONS_CACHE_KEY)
     if table is None:
-        table = {"all": [], "by_channel": {}}
-        rows = Location.objects.filter(is_active=True).values_list("pk", "channels")
-        for location_id, channel in rows:
+        table = {"all": [], "by_channel": {}, "ships": {}}
+        rows = Location.objects.filter(is_active=True).values_list("pk", "channels", "ships_orders", "ships_to")
+        for location_id, channel, ships_orders, ships_to in rows:
             if channel is None:
                 table["all"].append(location_id)
             else:
                 table["by_channel"].setdefault(channel, []).append(location_id)
+            countries = {str(c).upper() for c in ships_to} if isinstance(ships_to, list) else set()
+            table["ships"][location_id] = (ships_orders, frozenset(countries))
         cache.set(LOCATIONS_CACHE_KEY, table, 300)
-    return sorted(set(table["all"]) | set(table["by_channel"].get(channel_id, [])))
+    return table
 
 
 def forget_locations() -> None:

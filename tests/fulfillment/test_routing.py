@@ -163,3 +163,18 @@ def test_click_and_collect_at_a_store_that_lacks_a_line_says_what_is_missing(cha
 def test_click_and_collect_at_a_store_without_pickup_is_refused(channel):
     with pytest.raises(InvalidInputError):
         plan_collection(store_id=place("Warehouse").pk, quantities={VariantFactory().pk: 1})
+
+
+def test_a_channel_that_ships_in_one_parcel_only_gathers_the_goods_by_default():
+    one_parcel = ChannelFactory(slug="one-parcel", allow_split_shipments=False)
+    variant = VariantFactory()
+    near, far = (
+        place("Near", lat=Decimal("48.86"), lon=Decimal("2.38")),
+        place("Far", lat=Decimal("43.3"), lon=Decimal("5.4")),
+    )
+    stock(near, variant, 2)
+    stock(far, variant, 3)
+
+    plan = plan_delivery(channel_id=one_parcel.pk, destination=PARIS, quantities={variant.pk: 4})
+
+    assert plan.consolidate_at == near.pk

@@ -182,3 +182,17 @@ def test_a_staff_session_must_send_the_csrf_token_to_write(shop):
     )
 
     assert refused.status_code == 403
+
+
+def test_availability_for_a_country_counts_only_locations_that_ship_there(client, shop):
+    _, _, warehouse, store = shop
+    warehouse.ships_to = ["FR"]
+    warehouse.save()
+    store.ships_orders = False
+    store.save()
+
+    to_france = client.get("/api/v1/availability", {"sku": ["MUG-1"], "country": "fr"}).json()
+    to_spain = client.get("/api/v1/availability", {"sku": ["MUG-1"], "country": "ES"}).json()
+
+    assert to_france[0]["stock"]["quantity"] == 10
+    assert to_spain[0]["stock"]["code"] == "out_of_stock"

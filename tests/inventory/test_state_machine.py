@@ -1,5 +1,6 @@
-"""Any sequence of reserve, release, expire, allocate, cancel, ship, return, count and backorder changes keeps
-the stock invariants: nothing promised beyond on hand plus the allowance, and the ledger adds up."""
+"""Any sequence of reserve, release, expire, allocate, cancel, ship, return, count, write-off, backorder
+changes and transfers keeps the stock invariants: nothing promised beyond on hand plus the allowance, the
+ledger adds up, and units in transit are neither here nor there until received."""
 
 import contextlib
 from datetime import timedelta
@@ -15,7 +16,14 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from comptoir.core.errors import DomainError
 from comptoir.core.invariants import registered_checks
 from comptoir.inventory import services
-from comptoir.inventory.models import Allocation, Reservation, StockLevel
+from comptoir.inventory.models import (
+    Allocation,
+    Reservation,
+    StockLevel,
+    StockMovement,
+    StockTransfer,
+    StockTransferLine,
+)
 from tests.factories import LocationFactory, VariantFactory
 
 HOLDERS = st.sampled_from(["c1", "c2", "c3"])
@@ -98,6 +106,23 @@ class StockMachine(RuleBasedStateMachine):
             limit=limit,
         )
 
+    @rule(which=st.integers(0, 1), units=UNITS, backwards=st.booleans())
+    def send_transfer(self, which, units, backwards):
+        origin, destination = self.locations[::-1] if backwards else self.locations
+        self.attempt(
+            services.send_transfer,
+            origin_id=origin.pk,
+            destination_id=destination.pk,
+            quantities={self.variants[which].pk: units},
+        )
+
+    @rule(cancel=st.booleans())
+    def close_a_transfer(self, cancel):
+        transfer = StockTransfer.objects.filter(status="in_transit").order_by("pk").first()
+        if transfer:
+            close = services.cancel_transfer if cancel else services.receive_transfer
+            close(transfer_id=transfer.pk)
+
     @invariant()
     def nothing_is_oversold_and_the_ledger_adds_up(self):
         if not hasattr(self, "variants"):
@@ -107,6 +132,10 @@ class StockMachine(RuleBasedStateMachine):
             assert min(level.on_hand, level.allocated, level.reserved) >= 0
         result = registered_checks()["stock"]()
         assert result.violations == []
+        in_transit = sum(line.quantity for line in StockTransferLine.objects.filter(transfer__status="in_transit"))
+        received = sum(level.on_hand for level in StockLevel.objects.all())
+        movements = StockMovement.objects.exclude(reason__in=["transfer_out", "transfer_in"])
+        assert received + in_transit == sum(m.on_hand_delta for m in movements)
         assert sum(r.quantity for r in Reservation.objects.all()) == sum(lv.reserved for lv in StockLevel.objects.all())
 
 
