@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= auto
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format bench bench-flash clean venv
+.PHONY: demo test lint format bench clean venv
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@python=$$(scripts/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -40,8 +40,10 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Storefront load benchmark (SQLite and PostgreSQL); writes docs/performance.md. e.g. BENCH_ARGS="--db sqlite".
+BENCH_ARGS ?=
 bench: $(VENV)/.installed
-	$(PY) bench/storefront.py
+	$(PY) bench/storefront.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/ .pytest_cache

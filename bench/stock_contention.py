@@ -134,10 +134,7 @@ def main() -> None:
             "",
             "| database | workers | reservations/s | reserved | errors | oversold |",
             "| --- | ---: | ---: | ---: | ---: | ---: |",
-            *(
-                "| {db} | {workers} | {reserve_s:.0f} | {reserved} | {errors} | {oversold} |".format(**r)
-                for r in rows
-            ),
+            *("| {db} | {workers} | {reserve_s:.0f} | {reserved} | {errors} | {oversold} |".format(**r) for r in rows),
         ]
         write_section("stock_contention", "\n".join(table))
 
