@@ -18,9 +18,7 @@ class VariantPrice(models.Model):
     variant = models.ForeignKey("catalog.Variant", on_delete=models.CASCADE, related_name="prices")
     # No index of its own: the unique (variant, channel) index serves every lookup, and a channel-only index
     # leads SQLite's planner to scan all the channel's prices when it looks for one product's cheapest.
-    channel = models.ForeignKey(
-        "core.Channel", on_delete=models.CASCADE, related_name="variant_prices", db_index=False
-    )
+    channel = models.ForeignKey("core.Channel", on_delete=models.CASCADE, related_name="variant_prices", db_index=False)
     currency = models.CharField(_("currency"), max_length=3)
     amount = models.DecimalField(_("price"), max_digits=14, decimal_places=4)
     compare_at_amount = models.DecimalField(
