@@ -19,7 +19,7 @@ class ChannelMiddleware:
 
 
 class RejectNulBytesMiddleware:
-    """Refuse requests carrying a NUL character in the path, the query string or the body, with a 400.
+    """Refuse requests carrying a NUL character in the path, the query string or a text body, with a 400.
 
     No text in the shop can hold one, and PostgreSQL refuses it in any text comparison: left in, it would
     turn a lookup into a 500. Checked here once instead of in every form and schema.
@@ -31,9 +31,11 @@ class RejectNulBytesMiddleware:
     def __call__(self, request):
         query = request.META.get("QUERY_STRING", "")
         carried = "\x00" in request.path or "%00" in query.lower() or "\x00" in query
-        if not carried and request.method in ("POST", "PUT", "PATCH"):
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if not carried and request.method in ("POST", "PUT", "PATCH") and not content_type.startswith("multipart/"):
+            # Text bodies only: an uploaded file (an image, a spreadsheet) legitimately holds NUL bytes.
             body = request.body  # read once; Django keeps it for the view
-            carried = b"\x00" in body or b"\\u0000" in body
+            carried = b"\x00" in body or b"\\u0000" in body or b"%00" in body
         if not carried:
             return self.get_response(request)
         if request.path.startswith("/api/"):

@@ -28,3 +28,14 @@ def test_an_ordinary_request_passes(client, channel):
     response = client.get("/api/v1/availability?sku=A")
 
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_uploaded_file_may_hold_nul_bytes(admin_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("sheet.xlsx", b"PK\x03\x04\x00\x00binary", content_type="application/octet-stream")
+
+    response = admin_client.post("/admin/", {"file": upload})
+
+    assert response.status_code != 400
