@@ -13,8 +13,10 @@ the table into docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
+import subprocess
 import sys
 import time
 from datetime import date
@@ -112,12 +114,35 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="upper bound per run")
     parser.add_argument("--units", type=int, default=3000, help="units in stock; the run stops when sold out")
     parser.add_argument("--no-docs", action="store_true", help="do not update docs/performance.md")
+    parser.add_argument("--json-rows", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    if args.json_rows:  # the child for one database: Django is configured once per process
+        rows = [run(args.db[0], workers, args.seconds, args.units) for workers in args.workers]
+        print("ROWS " + json.dumps(rows), flush=True)
+        return
     rows = []
     for db in args.db:
-        for workers in args.workers:
-            r = run(db, workers, args.seconds, args.units)
+        child = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--db",
+                db,
+                "--workers",
+                *map(str, args.workers),
+                "--seconds",
+                str(args.seconds),
+                "--units",
+                str(args.units),
+                "--json-rows",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        found = [line for line in child.stdout.splitlines() if line.startswith("ROWS ")]
+        for r in json.loads(found[-1][5:]):
             rows.append(r)
             print(
                 f"stock_contention db={r['db']} workers={r['workers']} reserve_s={r['reserve_s']:.0f} "
