@@ -25,7 +25,7 @@ venv: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py migrate --no-input
-	DEBUG=1 $(PY) manage.py load_demo
+	DEBUG=1 $(PY) manage.py load_demo --url http://$(HOST):$(PORT)
 	@echo "Demo shop: http://$(HOST):$(PORT)/   back office: http://$(HOST):$(PORT)/admin/  (login printed above)"
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
