@@ -27,6 +27,13 @@ class InsufficientStockError(ConflictError):
         )
 
 
+class NotOnShelfError(InsufficientStockError):
+    """Shipping units sold on backorder before they have arrived: they are promised, not yet on the shelf."""
+
+    code = "not-on-shelf"
+    title = "Some units are not on the shelf yet"
+
+
 class InvalidQuantityError(InvalidInputError):
     code = "invalid-quantity"
     title = "Quantities must be whole numbers above zero"

@@ -254,3 +254,19 @@ def test_the_database_refuses_more_held_than_on_hand_even_if_a_service_had_a_bug
 
     with pytest.raises(IntegrityError), transaction.atomic():
         StockLevel.objects.filter(variant=variant, location=location).update(reserved=2)
+
+
+def test_units_sold_on_backorder_cannot_ship_before_they_arrive():
+    from comptoir.inventory.errors import NotOnShelfError
+
+    variant, location = stocked(1)
+    set_backorder_limit(location_id=location.pk, variant_id=variant.pk, limit=5)
+    allocate_order(order_ref="o", quantities={variant.pk: 3})
+
+    with pytest.raises(NotOnShelfError) as error:
+        ship_order(order_ref="o")
+
+    assert error.value.shortages[0].available == 1
+    level = level_of(variant, location)
+    assert (level.on_hand, level.allocated) == (1, 3)
+    assert ship_order(order_ref="o", quantities={variant.pk: 1}) == 1

@@ -71,7 +71,7 @@ class StockMachine(RuleBasedStateMachine):
 
     @rule(order=ORDERS)
     def ship(self, order):
-        services.ship_order(order_ref=order)
+        self.attempt(services.ship_order, order_ref=order)
 
     @rule(which=st.integers(0, 1), where=st.integers(0, 1), units=UNITS)
     def give_back(self, which, where, units):

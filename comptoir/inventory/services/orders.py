@@ -9,9 +9,7 @@ from django.db.models import F
 
 from comptoir.core.events import record_event
 from comptoir.inventory import locks
-from comptoir.inventory.errors import (
-    InvalidQuantityError,
-)
+from comptoir.inventory.errors import InvalidQuantityError, NotOnShelfError, Shortage
 from comptoir.inventory.models import (
     Allocation,
     MovementReason,
@@ -45,7 +43,8 @@ def ship_order(
     ships part of the order; None ships everything allocated. `location_id` limits it to what that location
     ships (a partner's confirmation). Returns the units shipped.
 
-    Raises InvalidQuantityError when asked to ship more of a variant than is allocated to the order.
+    Raises InvalidQuantityError when asked to ship more of a variant than is allocated to the order, and
+    NotOnShelfError (nothing shipped) when backordered units have not arrived yet.
     """
     with transaction.atomic():
         scope = Allocation.objects.filter(order_ref=order_ref)
@@ -70,17 +69,29 @@ def ship_order(
                     detail="Cannot ship more than is allocated to the order.",
                     data={"over": {str(k): v for k, v in over.items()}},
                 )
-        ledger = _Ledger(reference=order_ref, actor=actor)
-        shipped = 0
+        plan: list[tuple[Allocation, int]] = []
         for allocation in allocations:
             level = levels[allocation.stock_level_id]
             units = allocation.quantity
             if wanted is not None:
                 units = min(units, wanted.get(level.variant_id, 0))
                 wanted[level.variant_id] = wanted.get(level.variant_id, 0) - units
-            if not units:
-                continue
-            ledger.add(level, MovementReason.SHIP, on_hand=-units, allocated=-units)
+            if units:
+                plan.append((allocation, units))
+        # Units sold on backorder are allocated before they exist: they ship once received, not before.
+        leaving: dict[int, int] = {}
+        for allocation, units in plan:
+            leaving[allocation.stock_level_id] = leaving.get(allocation.stock_level_id, 0) + units
+        if short := [
+            Shortage(variant_id=levels[pk].variant_id, requested=units, available=max(levels[pk].on_hand, 0))
+            for pk, units in sorted(leaving.items())
+            if units > levels[pk].on_hand
+        ]:
+            raise NotOnShelfError(shortages=short)
+        ledger = _Ledger(reference=order_ref, actor=actor)
+        shipped = 0
+        for allocation, units in plan:
+            ledger.add(levels[allocation.stock_level_id], MovementReason.SHIP, on_hand=-units, allocated=-units)
             shipped += units
             if units == allocation.quantity:
                 allocation.delete()
