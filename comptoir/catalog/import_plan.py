@@ -31,6 +31,7 @@ from comptoir.catalog.models import (
     Variant,
 )
 from comptoir.catalog.services import sanitize_description, validate_gtin
+from comptoir.core.imports import RowError
 from comptoir.core.models import Channel
 from comptoir.core.money import Money
 
@@ -47,14 +48,6 @@ class Keep:
 
 
 KEEP: Any = Keep()
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    row: int
-    """Spreadsheet row number: 1 is the header, 2 the first product row."""
-    column: str
-    message: str
 
 
 @dataclass(slots=True)
@@ -103,7 +96,7 @@ class Planner:
         self.values: dict[tuple[int, str], AttributeValue] = {}
 
     def error(self, row: int, column: str, message: str) -> None:
-        self.errors.append(RowError(row, column, message))
+        self.errors.append(RowError(row, message, column))
 
     def plan(self) -> dict[str, ProductPlan]:
         self._check_header()

@@ -99,7 +99,7 @@ def import_products(*, data: bytes, file_format: str, dry_run: bool = False) -> 
                 transaction.set_rollback(True)
     except (IntegrityError, DataError, DomainError) as exc:
         # Someone changed the catalogue between the checks and the writes (a SKU or slug taken meanwhile).
-        report.errors = [RowError(0, "", _("Nothing was imported: %(reason)s. Try again.") % {"reason": exc})]
+        report.errors = [RowError(0, _("Nothing was imported: %(reason)s. Try again.") % {"reason": exc})]
         report.products_created = report.products_updated = report.products_unchanged = 0
         report.variants_created = report.variants_updated = report.variants_unchanged = 0
     return report

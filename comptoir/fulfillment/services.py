@@ -20,6 +20,7 @@ from django.utils import timezone
 from comptoir.catalog.models import Variant
 from comptoir.core.errors import InvalidInputError
 from comptoir.core.events import record_event
+from comptoir.core.imports import RowError
 from comptoir.fulfillment.errors import (
     FulfilmentRequestClosedError,
     FulfilmentRequestNotFoundError,
@@ -158,7 +159,7 @@ def confirm_partner_shipment(
 @dataclass
 class ImportReport:
     confirmed: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -175,12 +176,12 @@ def import_shipment_confirmations(*, location_id: int, data: bytes) -> ImportRep
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        report.errors.append((0, "The file is not UTF-8 text."))
+        report.errors.append(RowError(0, "The file is not UTF-8 text."))
         return report
     reader = csv.DictReader(io.StringIO(text))
     missing = {"order_ref", "tracking_number"} - set(reader.fieldnames or [])
     if missing:
-        report.errors.append((1, f"Missing column(s): {', '.join(sorted(missing))}."))
+        report.errors.append(RowError(1, f"Missing column(s): {', '.join(sorted(missing))}."))
         return report
     rows = list(reader)
     requests = {
@@ -194,15 +195,15 @@ def import_shipment_confirmations(*, location_id: int, data: bytes) -> ImportRep
         ref, tracking = (row.get("order_ref") or "").strip(), (row.get("tracking_number") or "").strip()
         request = requests.get(ref)
         if not ref or not tracking:
-            report.errors.append((number, "order_ref and tracking_number are required."))
+            report.errors.append(RowError(number, "order_ref and tracking_number are required."))
         elif request is None:
-            report.errors.append((number, f"No request for order {ref} at this location."))
+            report.errors.append(RowError(number, f"No request for order {ref} at this location."))
         elif ref in seen:
-            report.errors.append((number, f"Order {ref} appears twice in the file."))
+            report.errors.append(RowError(number, f"Order {ref} appears twice in the file."))
         elif request.status == RequestStatus.CANCELLED:
-            report.errors.append((number, f"The request for order {ref} was cancelled."))
+            report.errors.append(RowError(number, f"The request for order {ref} was cancelled."))
         elif request.status == RequestStatus.SHIPPED and request.tracking_number != tracking:
-            report.errors.append((number, f"Order {ref} was already confirmed with {request.tracking_number}."))
+            report.errors.append(RowError(number, f"Order {ref} was already confirmed with {request.tracking_number}."))
         seen.add(ref)
     if report.errors:
         return report

@@ -12,18 +12,13 @@ import io
 from dataclasses import dataclass, field
 
 from comptoir.catalog.models import Variant
+from comptoir.core.imports import RowError
 from comptoir.inventory.errors import StockCommittedError
 from comptoir.inventory.models import Location
 from comptoir.inventory.services import apply_stock_counts
 
 REQUIRED = ("sku", "location", "counted")
 MAX_ROWS = 100_000
-
-
-@dataclass
-class RowError:
-    row: int
-    message: str
 
 
 @dataclass

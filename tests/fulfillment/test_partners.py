@@ -178,7 +178,7 @@ def test_a_3pl_confirmation_file_with_a_bad_row_confirms_nothing_and_names_the_r
 
     report = import_shipment_confirmations(location_id=third_party.pk, data=data)
 
-    assert report.errors == [(3, "No request for order order-404 at this location.")]
+    assert [(e.row, e.message) for e in report.errors] == [(3, "No request for order order-404 at this location.")]
     assert FulfilmentRequest.objects.get().status == RequestStatus.PENDING
 
 
