@@ -19,7 +19,7 @@ import statistics
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 
 class BadResponseError(Exception):
@@ -52,6 +52,10 @@ class LoadResult:
         return statistics.median(self.latencies_ms) if self.latencies_ms else 0.0
 
     @property
+    def p95_ms(self) -> float:
+        return self.percentile(95)
+
+    @property
     def p99_ms(self) -> float:
         return self.percentile(99)
 
@@ -72,6 +76,7 @@ def assert_loopback(url: str) -> None:
 def _request(url: str) -> tuple[str, int, bytes]:
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    path = quote(path, safe="/?=&%:+-._~")  # a search word with an accent ("thé") must go out percent-encoded
     head = (
         f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nUser-Agent: comptoir-bench\r\n"
         "Accept: text/html\r\nAccept-Language: fr\r\nConnection: close\r\n\r\n"

@@ -3,11 +3,16 @@
 For each database asked for, it builds a throw-away demo shop (`migrate` + `load_demo`), collects static
 files, measures the queries and server time of each page, starts gunicorn (2 workers, DEBUG=0) on a free
 loopback port, and loads home, category, product and search pages for a fixed time each with a bounded
-number of connections. It prints one line per page and database, and writes the results table in
-docs/performance.md. Every process it starts is stopped when it ends, fails or is interrupted.
+number of connections. With Redis (`--cache-url`, database 7 by default, emptied before each run) it does
+so three times: with no cache for pages (every page built from the database), with the fragment cache only
+(every page rendered, the menu and product details reused) and with the page cache (anonymous pages served
+from Redis): docs/caching.md. It prints one line per page, database and mode, and
+writes the results table in docs/performance.md. Every process it starts is stopped when it ends, fails or
+is interrupted.
 
     make bench                                  # both databases, the defaults below
     .venv/bin/python bench/storefront.py --db sqlite --duration 5 --connections 16
+    .venv/bin/python bench/storefront.py --db postgresql --pages product --page-cache all --workers 3
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ import datetime
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,44 +33,15 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loadgen import run_load
+from processes import RUNNING, cpu_seconds, free_port, interrupted, start, stop, stop_all
 from report import PAGE_ORDER, machine_facts, update_document
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "bench"
 DOC = ROOT / "docs" / "performance.md"
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/comptoir_bench")
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/7")
 WORKERS = 2
-
-# Every process this run started and has not yet stopped (process-group leaders).
-_running: list[subprocess.Popen] = []
-
-
-def _interrupted(signum, frame):  # SIGTERM takes the same way out as Ctrl-C: through every `finally`
-    raise KeyboardInterrupt
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop a process and everything it started (gunicorn's workers), politely first."""
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    if process in _running:
-        _running.remove(process)
-
-
-def start(command: list[str], *, env: dict[str, str], log: Path | None = None) -> subprocess.Popen:
-    output = open(log, "wb") if log else None  # noqa: SIM115 - closed with the process by the OS
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT if log else None, start_new_session=True
-    )
-    _running.append(process)
-    return process
 
 
 def step(title: str, command: list[str], *, env: dict[str, str], capture: bool = False) -> str:
@@ -75,7 +50,7 @@ def step(title: str, command: list[str], *, env: dict[str, str], capture: bool =
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE if capture else None, start_new_session=True
     )
-    _running.append(process)
+    RUNNING.append(process)
     try:
         out, _ = process.communicate()
     finally:
@@ -85,15 +60,10 @@ def step(title: str, command: list[str], *, env: dict[str, str], capture: bool =
     return out.decode() if capture else ""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def environment(database_url: str) -> dict[str, str]:
-    """Production-like settings: no debug, collected and compressed static files, persistent connections."""
-    return {
+def environment(database_url: str, cache_url: str = "") -> dict[str, str]:
+    """Production-like settings: no debug, collected and compressed static files, persistent connections,
+    Redis as the cache when given (the page cache stays off until a run turns it on)."""
+    env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "comptoir.settings",
         "DATABASE_URL": database_url,
@@ -105,7 +75,32 @@ def environment(database_url: str) -> dict[str, str]:
         "CONN_MAX_AGE": "60",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
+        # The probe measures each page's work with no cache; each mode sets its own flags.
+        "PAGE_CACHE": "0",
+        "FRAGMENT_CACHE": "0",
     }
+    if cache_url:
+        env["CACHE_URL"] = cache_url
+    return env
+
+
+def redis_reachable(url: str) -> bool:
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+        return True
+    except Exception as exc:
+        print(f"Redis not reachable at {url} ({exc}); measuring without it and without the page cache.")
+        return False
+
+
+def flush_cache(url: str) -> None:
+    """Empty the benchmark's own Redis database (only that one: `FLUSHDB` on the URL's database number)."""
+    if url:
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
 
 
 def prepare_database(db: str) -> str:
@@ -149,20 +144,6 @@ def postgres_reachable() -> bool:
         return False
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) used so far by a process and its living children (gunicorn's workers)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    pids = [pid]
-    with contextlib.suppress(OSError):
-        pids += [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    total = 0
-    for each in pids:
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / tick
-
-
 def wait_until_serving(base: str, server: subprocess.Popen, *, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -175,9 +156,9 @@ def wait_until_serving(base: str, server: subprocess.Popen, *, timeout: float = 
     raise SystemExit(f"gunicorn did not serve {base}/fr/ within {timeout:.0f}s")
 
 
-def bench_database(db: str, args: argparse.Namespace) -> tuple[list[dict], dict]:
+def bench_database(db: str, args: argparse.Namespace) -> tuple[list[dict], dict[str, dict]]:
     print(f"== {db}", flush=True)
-    env = environment(prepare_database(db))
+    env = environment(prepare_database(db), args.cache_url)
     python = sys.executable
     # System checks are CI's business (.ci/run's demo smoke test); here they would only stop a measurement.
     step("migrate", [python, "manage.py", "migrate", "--no-input", "--skip-checks", "-v", "0"], env=env)
@@ -186,16 +167,50 @@ def bench_database(db: str, args: argparse.Namespace) -> tuple[list[dict], dict]
     demo += ["--products", str(args.products)] if args.products else []
     step("load_demo", demo, env=env)
     step("collectstatic", [python, "manage.py", "collectstatic", "--no-input", "-v", "0"], env=env)
+    flush_cache(args.cache_url)
     probe = json.loads(step("sample URLs, count queries", [python, "bench/probe.py"], env=env, capture=True))
+    rows, runs = [], {}
+    for mode in args.modes:
+        label = db + MODE_LABELS[mode]
+        flags = {"PAGE_CACHE": "1" if mode == "on" else "0", "FRAGMENT_CACHE": "0" if mode == "off" else "1"}
+        mode_rows, run = _serve_and_load(db, label, {**env, **flags}, probe, args, prime_cache=mode != "off")
+        rows += mode_rows
+        cache = f"Redis cache ({args.cache_url})" if args.cache_url else "the default local-memory cache"
+        run["cache"] = f"{cache}, {MODE_NOTES[mode]}"
+        run["rerun"] = f"--db {db} --page-cache {mode} --workers {args.workers}"
+        runs[label] = run
+    return rows, runs
 
+
+MODE_LABELS = {"off": "", "fragments": ", fragments", "on": ", page cache"}
+MODE_NOTES = {
+    "off": "no page or fragment cache (every page built from the database)",
+    "fragments": "page cache off, fragment cache on (every page rendered; menu and product detail reused)",
+    "on": "page cache on (anonymous pages served from Redis)",
+}
+
+
+def prime(urls: list[str]) -> None:
+    """Ask for every address once, so the measured run finds each page (or fragment) in the cache, as a
+    shop's pages are after its first visitors."""
+    with httpx.Client(timeout=60) as client:
+        for url in urls:
+            client.get(url, headers={"Accept-Language": "fr"})
+
+
+def _serve_and_load(
+    db: str, label: str, env: dict[str, str], probe: dict, args: argparse.Namespace, *, prime_cache: bool = False
+) -> tuple[list[dict], dict]:
+    """Start gunicorn with `env`, load each page kind in turn, stop it; the rows and the run's notes."""
+    flush_cache(args.cache_url)
     load_before = os.getloadavg()[0]
     if load_before > 0.5:
         print(f"  warning: load average {load_before:.2f} before the run; other work will lower the figures")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start(
-        [python, "-m", "gunicorn", "comptoir.wsgi:application", "--workers", str(WORKERS), "--bind",
-         f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "60", "--graceful-timeout", "5"],
+        [python_executable(), "-m", "gunicorn", "comptoir.wsgi:application", "--workers", str(args.workers),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "60", "--graceful-timeout", "5"],
         env=env, log=WORK / f"gunicorn-{db}.log",
     )  # fmt: skip
     rows, client_cpu = [], []
@@ -203,6 +218,8 @@ def bench_database(db: str, args: argparse.Namespace) -> tuple[list[dict], dict]
         wait_until_serving(base, server)
         for page in [p for p in PAGE_ORDER if p in args.pages]:
             urls = [base + path for path in probe["urls"][page]]
+            if prime_cache:
+                prime(urls)
             run_load(urls, connections=args.connections, seconds=args.warmup)
             cpu_before = cpu_seconds(server.pid)
             result = run_load(urls, connections=args.connections, seconds=args.duration)
@@ -211,20 +228,27 @@ def bench_database(db: str, args: argparse.Namespace) -> tuple[list[dict], dict]
             client_cpu.append(result.client_cpu_seconds / result.seconds)
             row = {
                 "page": page,
-                "db": db,
+                "db": label,
                 "req_s": round(result.req_s, 1),
                 "p50_ms": round(result.p50_ms, 1),
+                "p95_ms": round(result.p95_ms, 1),
                 "p99_ms": round(result.p99_ms, 1),
                 "errors": result.errors,
-                "queries": work["queries"],
+                # The probe counted the no-cache work; a cached page runs none; fragments: not counted here.
+                "queries": 0
+                if mode_cached(label)
+                else None
+                if label.endswith(MODE_LABELS["fragments"])
+                else work["queries"],
                 "work_ms": work["work_ms"],
-                "cpu_ms": round(app_cpu_ms, 1),
+                "cpu_ms": round(app_cpu_ms, 2),
             }
             rows.append(row)
             print(
-                f"storefront page={page} db={db} req_s={row['req_s']:.1f} p50_ms={row['p50_ms']:.1f} "
-                f"p99_ms={row['p99_ms']:.1f} errors={row['errors']} queries={row['queries']:g} "
-                f"server_ms={row['work_ms']:.1f} cpu_ms={row['cpu_ms']:.1f} urls={len(urls)}",
+                f"storefront page={page} db={label.replace(', ', '+').replace(' ', '_')} "
+                f"req_s={row['req_s']:.1f} p50_ms={row['p50_ms']:.1f} p95_ms={row['p95_ms']:.1f} "
+                f"p99_ms={row['p99_ms']:.1f} errors={row['errors']} queries={row['queries']} "
+                f"server_ms={row['work_ms']:.1f} cpu_ms={row['cpu_ms']:.2f} urls={len(urls)}",
                 flush=True,
             )
             if result.error_kinds:
@@ -236,13 +260,21 @@ def bench_database(db: str, args: argparse.Namespace) -> tuple[list[dict], dict]
         "load_before": load_before,
         "machine": machine_facts(),
         "database": probe["database"],
-        "workers": WORKERS,
+        "workers": args.workers,
         "connections": args.connections,
         "duration": args.duration,
         "warmup": args.warmup,
         "client_cpu": max(client_cpu, default=0.0),
     }
     return rows, run
+
+
+def mode_cached(label: str) -> bool:
+    return label.endswith(MODE_LABELS["on"])
+
+
+def python_executable() -> str:
+    return sys.executable
 
 
 def main() -> int:
@@ -256,12 +288,29 @@ def main() -> int:
     parser.add_argument("--pages", default=",".join(PAGE_ORDER), help="comma-separated subset of pages")
     parser.add_argument("--no-docs", action="store_true", help="print only; leave docs/performance.md alone")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases afterwards")
+    parser.add_argument("--workers", type=int, default=WORKERS, help=f"gunicorn sync workers (default {WORKERS})")
+    parser.add_argument(
+        "--cache-url", default=CACHE_URL, help=f"Redis for the cache; '' for local memory (default {CACHE_URL})"
+    )
+    parser.add_argument(
+        "--page-cache",
+        choices=["off", "fragments", "on", "all"],
+        default="all",
+        help="no cache at all, fragments only, the page cache; or all three in turn (default)",
+    )
     args = parser.parse_args()
     args.pages = {p.strip() for p in args.pages.split(",") if p.strip()}
+    if args.cache_url and not redis_reachable(args.cache_url):
+        args.cache_url = ""
+    # The page cache needs a cache every worker shares: without Redis, only the uncached mode is measured.
+    wanted = ["off", "fragments", "on"] if args.page_cache == "all" else [args.page_cache]
+    args.modes = [mode for mode in wanted if args.cache_url or mode == "off"] or ["off"]
+    if not 1 <= args.workers <= 16:
+        parser.error("--workers 1..16")
     if not args.pages <= set(PAGE_ORDER) or not 1 <= args.connections <= 256 or not 0 < args.duration <= 600:
         parser.error(f"--pages among {PAGE_ORDER}, --connections 1..256, --duration up to 600 s")
 
-    signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGTERM, interrupted)
     WORK.mkdir(parents=True, exist_ok=True)
     databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     if "postgresql" in databases and not postgres_reachable():
@@ -273,8 +322,9 @@ def main() -> int:
     try:
         for db in databases:
             try:
-                db_rows, runs[db] = bench_database(db, args)
+                db_rows, db_runs = bench_database(db, args)
                 rows += db_rows
+                runs |= db_runs
             finally:
                 if not args.keep:
                     drop_database(db)
@@ -282,8 +332,7 @@ def main() -> int:
         print("\ninterrupted: stopping what was started", file=sys.stderr)
         return 130
     finally:
-        for process in list(_running):
-            stop(process)
+        stop_all()
     if not args.no_docs and rows:
         update_document(DOC, rows=rows, runs=runs)
         print(f"results written to {DOC.relative_to(ROOT)}")

@@ -10,6 +10,7 @@ from comptoir.storefront.urls import root_urlpatterns, storefront_urlpatterns
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("payments/", include("comptoir.payments.urls")),  # provider webhooks: no language prefix, no CSRF
     *api_urlpatterns,
     *root_urlpatterns,  # robots.txt, sitemap.xml, the language-less home redirect
 ]

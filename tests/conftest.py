@@ -5,6 +5,12 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.db import connections
+from hypothesis import HealthCheck, settings
+
+# CI machines are small and run the suite on every core: generation speed and per-example time depend on the
+# load, not on the code, so they are not checked. The properties themselves are.
+settings.register_profile("comptoir", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("comptoir")
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -24,6 +30,18 @@ def pytest_sessionfinish(session, exitstatus):
 def _own_media_root(settings, tmp_path):
     """Each test stores uploads in its own folder: tests must not see (or delete) each other's pictures."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a /fr/ page requested by an earlier test must not leave French
+    active for the next one in the same worker."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

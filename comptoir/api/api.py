@@ -15,8 +15,11 @@ from ninja import NinjaAPI, Swagger
 from comptoir.api.errors import register_problem_handlers
 from comptoir.api.schemas import ProblemOut
 from comptoir.catalog.api import router as catalog_router
+from comptoir.checkout.api import router as checkout_router
 from comptoir.fulfillment.api import router as fulfillment_router
 from comptoir.inventory.api import router as inventory_router
+from comptoir.orders.api import router as orders_router
+from comptoir.pricing.api import router as pricing_router
 
 # Swagger UI sets inline `style` attributes as it renders, which a nonce cannot allow; its scripts and
 # stylesheet are files served by the shop itself. So the docs page, and only it, allows inline styles.
@@ -61,7 +64,9 @@ api = ComptoirAPI(
     title="Comptoir API",
     version="1",
     description=(
-        "Read the shop's catalogue per sales channel. Amounts are decimal strings with their currency; "
+        "Read the shop's catalogue per sales channel, buy (carts, checkout, orders, payment, returns) and run "
+        "stock for staff integrations. Amounts are decimal strings with their currency; writes take an "
+        "`Idempotency-Key`; "
         "listings are paginated with opaque cursors; errors are RFC 9457 problem details "
         "(`application/problem+json`). Send `Accept-Language: fr` or `en` for texts meant for buyers."
     ),
@@ -73,3 +78,6 @@ register_problem_handlers(api)
 api.add_router("/v1/", catalog_router)
 api.add_router("/v1/", inventory_router)
 api.add_router("/v1/", fulfillment_router)
+api.add_router("/v1/", pricing_router)
+api.add_router("/v1/", checkout_router)
+api.add_router("/v1/", orders_router)

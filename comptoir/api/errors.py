@@ -14,6 +14,7 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja.errors import HttpError, Throttled, ValidationError
 
 from comptoir.core.errors import PROBLEM_CONTENT_TYPE, DomainError, problem, problem_response
@@ -132,6 +133,7 @@ def register_problem_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(Exception, server_error)
 
 
+@csrf_exempt  # it writes nothing: a POST to a wrong address gets the 404 problem, not an HTML CSRF page
 def unknown_route(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """The view behind every /api/ address no route matches: a 404 problem, not the storefront's page."""
     return not_found(request)

@@ -183,7 +183,7 @@ class SkuLinesField(forms.CharField):
         kwargs.setdefault(
             "help_text",
             _(
-                "One line per product: SKU (or barcode) then quantity, e.g. \u201cTSHIRT-M 12\u201d. Paste two "
+                "One line per product: SKU (or barcode) then quantity, e.g. “TSHIRT-M 12”. Paste two "
                 "columns from a spreadsheet or scan items one by one (a line without a quantity counts 1; "
                 "the same SKU on several lines adds up; 0 is skipped)."
             ),

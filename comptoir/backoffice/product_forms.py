@@ -76,6 +76,7 @@ class ProductForm(forms.ModelForm):
             "name",
             "slug",
             "kind",
+            "tax_class",
             "category",
             "brand",
             "description",
@@ -92,6 +93,11 @@ class ProductForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["channels"] = [listing.channel_id for listing in self.instance.channel_listings.all()]
+        # Left out of a form (an older page, a script): the product keeps its class.
+        self.fields["tax_class"].required = False
+
+    def clean_tax_class(self) -> str:
+        return self.cleaned_data.get("tax_class") or self.instance.tax_class or "standard"
 
     def clean_description(self) -> str:
         return sanitize_description(self.cleaned_data.get("description", ""))

@@ -76,6 +76,7 @@ class PriceChangeForm(forms.Form):
         decimal_places=2,
         min_value=Decimal("-99.99"),
         max_value=Decimal("1000"),
+        # xgettext:no-python-format (the percent sign is literal: this text is never %-formatted)
         help_text=_("Positive raises prices, negative lowers them: -10 takes 10% off."),
         widget=UnfoldAdminDecimalFieldWidget,
     )
@@ -90,6 +91,7 @@ class PriceChangeForm(forms.Form):
     def clean_percentage(self) -> Decimal:
         percentage = self.cleaned_data["percentage"]
         if percentage == 0:
+            # xgettext:no-python-format (the percent sign is literal: this text is never %-formatted)
             raise forms.ValidationError(_("A change of 0% changes nothing."))
         return percentage
 
@@ -119,7 +121,7 @@ class ProductAdmin(ProductStockMixin, ModelAdmin):
             _("General"),
             {
                 "classes": ["tab"],
-                "fields": ["name", "slug", "kind", "category", "brand", "description", "attribute_values"],
+                "fields": ["name", "slug", "kind", "tax_class", "category", "brand", "description", "attribute_values"],
             },
         ),
         (

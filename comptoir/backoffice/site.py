@@ -10,14 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpResponseRedirect
 from django.templatetags.static import static
-from django.urls import URLPattern, URLResolver, reverse
+from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils.csp import CSP
+from django.utils.translation import gettext
 from django.views.decorators.csp import csp_override
+
+from comptoir.backoffice.waiting_room import URL_NAME, may_switch, waiting_room_view
 
 
 def admin_csp() -> dict[str, list[str]]:
@@ -42,9 +46,35 @@ def _apply_csp(patterns: Iterable[URLPattern | URLResolver], policy: dict[str, l
             pattern.callback = csp_override(policy)(pattern.callback)
 
 
+def _with_waiting_room(app_list: list[dict], url: str) -> list[dict]:
+    """The admin's list of apps (the sidebar, the index) with the waiting-room screen among the checkout's
+    screens, as if it were one more model; the checkout app is added for staff who may see only this screen."""
+    entry = {
+        "model": None,
+        "name": gettext("Waiting room"),
+        "object_name": "WaitingRoom",
+        "perms": {"add": False, "change": True, "delete": False, "view": True},
+        "admin_url": url,
+        "add_url": None,
+        "view_only": False,
+    }
+    app = next((app for app in app_list if app["app_label"] == "checkout"), None)
+    if app is None:
+        app = {
+            "name": apps.get_app_config("checkout").verbose_name,
+            "app_label": "checkout",
+            "app_url": url,
+            "has_module_perms": True,
+            "models": [],
+        }
+        app_list = sorted([*app_list, app], key=lambda app: str(app["name"]).lower())
+    app["models"] = sorted([*app["models"], entry], key=lambda model: str(model["name"]))
+    return app_list
+
+
 class BackofficeSiteMixin:
-    """What Comptoir adds to the admin site: the dashboard page, the admin CSP on every admin URL, an icon,
-    and a login page that returns to the dashboard."""
+    """What Comptoir adds to the admin site: the dashboard page, the waiting-room screen, the admin CSP on
+    every admin URL, an icon, and a login page that returns to the dashboard."""
 
     index_template = "backoffice/index.html"
 
@@ -66,9 +96,18 @@ class BackofficeSiteMixin:
         return super().login(request, extra_context)
 
     def get_urls(self):
-        urls = super().get_urls()
+        def waiting_room(request):
+            return waiting_room_view(self, request)
+
+        urls = [path("waiting-room/", self.admin_view(waiting_room), name=URL_NAME), *super().get_urls()]
         _apply_csp(urls, admin_csp())
         return urls
+
+    def get_app_list(self, request, app_label=None):
+        app_list = super().get_app_list(request, app_label)
+        if app_label in (None, "checkout") and may_switch(request.user):
+            app_list = _with_waiting_room(app_list, reverse(f"{self.name}:{URL_NAME}", current_app=self.name))
+        return app_list
 
 
 def install(site: AdminSite) -> AdminSite:

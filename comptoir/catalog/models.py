@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.catalog.kinds import KindRules, ProductKind, rules_for
+from comptoir.taxes.classes import TaxClass
 
 
 class SeoFields(models.Model):
@@ -104,6 +105,13 @@ class ProductStatus(models.TextChoices):
 
 class Product(SeoFields):
     kind = models.CharField(_("kind"), max_length=20, choices=ProductKind.choices, default=ProductKind.PHYSICAL)
+    tax_class = models.CharField(
+        _("tax class"),
+        max_length=20,
+        choices=TaxClass.choices,
+        default=TaxClass.STANDARD,
+        help_text=_("Which of each country's rates applies: standard, reduced (books, food), and so on."),
+    )
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=220, unique=True)
     brand = models.ForeignKey(
@@ -122,6 +130,12 @@ class Product(SeoFields):
     published_from = models.DateTimeField(_("published from"), null=True, blank=True)
     published_until = models.DateTimeField(_("published until"), null=True, blank=True)
     is_featured = models.BooleanField(_("featured"), default=False)
+    min_quantity = models.PositiveIntegerField(
+        _("minimum per order"), default=1, help_text=_("A buyer cannot order fewer units of a variant.")
+    )
+    max_quantity = models.PositiveIntegerField(
+        _("maximum per order"), null=True, blank=True, help_text=_("Leave empty for no limit.")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -139,6 +153,11 @@ class Product(SeoFields):
                 | Q(published_from__isnull=True)
                 | Q(published_until__gt=F("published_from")),
                 name="catalog_product_publication_window",
+            ),
+            models.CheckConstraint(condition=Q(min_quantity__gte=1), name="catalog_product_min_quantity_gte_1"),
+            models.CheckConstraint(
+                condition=Q(max_quantity__isnull=True) | Q(max_quantity__gte=F("min_quantity")),
+                name="catalog_product_max_quantity_gte_min",
             ),
         ]
 

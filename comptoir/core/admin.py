@@ -44,6 +44,7 @@ class ChannelForm(forms.ModelForm):
             "default_country",
             "domain",
             "allow_split_shipments",
+            "return_window_days",
         ]
 
     def _get_validation_exclusions(self):
@@ -77,7 +78,7 @@ class ChannelAdmin(ModelAdmin):
         (None, {"fields": ["name", "slug", ("is_active", "is_default"), "position"]}),
         (_("Selling"), {"fields": ["currency", "prices_include_tax", "default_language", "default_country"]}),
         (_("Address"), {"fields": ["domain"]}),
-        (_("Delivery"), {"fields": ["allow_split_shipments"]}),
+        (_("Delivery and returns"), {"fields": ["allow_split_shipments", "return_window_days"]}),
     ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Channel | None = None):
@@ -99,6 +100,7 @@ class ChannelAdmin(ModelAdmin):
             is_default=obj.is_default,
             is_active=obj.is_active,
             allow_split_shipments=obj.allow_split_shipments,
+            return_window_days=obj.return_window_days,
         )
         if channel.position != obj.position:
             Channel.objects.filter(pk=channel.pk).update(position=obj.position)
@@ -129,7 +131,7 @@ class ApiKeyForm(forms.Form):
     name = forms.CharField(
         label=_("Name"),
         max_length=100,
-        help_text=_("What uses it, e.g. \u201cWarehouse scanner 2\u201d or \u201cERP sync\u201d."),
+        help_text=_("What uses it, e.g. “Warehouse scanner 2” or “ERP sync”."),
         widget=UnfoldAdminTextInputWidget,
     )
     user = forms.ModelChoiceField(
@@ -244,7 +246,7 @@ class ApiKeyAdmin(ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": _("Revoke the key \u201c%(name)s\u201d?") % {"name": key.name},
+            "title": _("Revoke the key “%(name)s”?") % {"name": key.name},
             "explanation": _(
                 "Programs using it are refused from now on. This cannot be undone: make a new key instead."
             ),

@@ -14,6 +14,9 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://comptoir.dev/problems/"
 
 
+_PROBLEM_FIELDS = frozenset({"type", "title", "status", "detail", "errors", "instance", "code"})
+
+
 class DomainError(Exception):
     """A business rule said no. Subclasses set `code` (kebab-case, also the problem type), `title`, `status`."""
 
@@ -41,7 +44,8 @@ class DomainError(Exception):
             code=self.code,
             errors=self.errors,
             instance=instance,
-            **self.data,
+            # A member named like a problem field (an order's `status`) is renamed, not allowed to clash.
+            **{f"current_{k}" if k in _PROBLEM_FIELDS else k: v for k, v in self.data.items()},
         )
 
 

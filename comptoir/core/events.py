@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from comptoir.core import cache_versions
 from comptoir.core.models import Event
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,10 @@ def _json_ready(payload: dict[str, Any]) -> dict[str, Any]:
 def record_event(name: str, **payload: Any) -> Event:
     """Record `name` with `payload` in the current transaction; dispatch it after commit."""
     event = Event.objects.create(name=name, payload=_json_ready(payload))
+    if name in cache_versions.EVENTS:
+        # Synchronous and on commit (not through the task queue): the next page a buyer asks for must not be
+        # a cached one from before the change, even while the task worker lags or Redis is back from a stop.
+        cache_versions.bump_for_event(name, payload)
     if handlers_for(name):
         from comptoir.core.tasks import dispatch_event
 

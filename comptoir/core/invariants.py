@@ -38,5 +38,10 @@ def invariant(name: str) -> Callable[[Check], Check]:
 def registered_checks() -> dict[str, Check]:
     # Import the modules that register checks; explicit, so a reader sees every check there is.
     from comptoir.inventory import invariants as _inventory  # noqa: F401
+    from comptoir.orders import invariants as _orders  # noqa: F401
+    from comptoir.orders import order_invariants as _order_checks  # noqa: F401
+    from comptoir.payments import invariants as _payments  # noqa: F401
+    from comptoir.payments.instalments import invariants as _instalments  # noqa: F401
+    from comptoir.pricing import invariants as _pricing  # noqa: F401
 
     return dict(_checks)

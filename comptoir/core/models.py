@@ -33,6 +33,11 @@ class Channel(models.Model):
             "one location first."
         ),
     )
+    return_window_days = models.PositiveSmallIntegerField(
+        _("return window (days)"),
+        default=30,
+        help_text=_("Days after delivery during which a buyer may ask to return."),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:

@@ -23,11 +23,14 @@ def save_channel(
     is_default: bool = False,
     is_active: bool = True,
     allow_split_shipments: bool = True,
+    return_window_days: int = 30,
 ) -> Channel:
     """Create or update the channel `slug`. Making it the default takes the default from the others."""
     validate_currency(currency)
     if not slug:
         raise InvalidInputError(detail="A channel needs a slug.")
+    if not isinstance(return_window_days, int) or not 0 <= return_window_days <= 3650:
+        raise InvalidInputError(detail="The return window is a number of days between 0 and 3650.")
     with transaction.atomic():
         if is_default:
             Channel.objects.filter(is_default=True).exclude(slug=slug).update(is_default=False)
@@ -43,6 +46,7 @@ def save_channel(
                 "is_default": is_default,
                 "is_active": is_active,
                 "allow_split_shipments": allow_split_shipments,
+                "return_window_days": return_window_days,
             },
         )
         record_event("core.channel_saved", channel_id=channel.pk)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -34,7 +35,7 @@ from comptoir.catalog.services import categories_changed, products_changed
 from comptoir.core.events import record_event
 from comptoir.core.models import Channel
 from comptoir.core.services import save_channel
-from comptoir.demo import inserts, media, wipe
+from comptoir.demo import commerce, inserts, media, wipe
 from comptoir.demo.blueprint import ProductPlan
 from comptoir.demo.catalogue import LEAVES, ROOTS, SPECIAL_CATEGORIES
 from comptoir.demo.images import RenderedImage
@@ -60,6 +61,8 @@ class DemoReport:
     collections: int
     admin_created: bool
     seconds: float
+    try_codes: dict[str, str]
+    """Voucher and gift card codes to try at checkout (empty when the shop's setup was already there)."""
     cpu_seconds: float  # this process and its picture workers: compare with `seconds` on a busy machine
 
 
@@ -117,6 +120,9 @@ def load_demo(
                 products_changed(new_ids[start : start + BATCH])
             record_event("pricing.prices_changed", variant_ids=[v.pk for vs in variants for v in vs])
             record_event("inventory.stock_changed", variant_ids=[v.pk for vs in variants for v in vs])
+            try_codes = _commerce(channels, locations)
+            _taxes(channels[0], categories)
+            step("Set up delivery, invoicing, vouchers, a gift card and French VAT.")
             admin_created = ensure_admin()
     except BaseException:
         if pictures is not None:
@@ -131,8 +137,27 @@ def load_demo(
         collections=collections,
         admin_created=admin_created,
         seconds=time.perf_counter() - started,
+        try_codes=try_codes,
         cpu_seconds=_cpu_seconds() - cpu_started,
     )
+
+
+def _commerce(channels: list[Channel], locations: dict[str, int]) -> dict[str, str]:
+    """Delivery zones, the invoicing company, vouchers and a gift card. A reloaded catalogue gets its delivery
+    zones again (they go with the locations); vouchers and gift cards are kept."""
+    from comptoir.fulfillment.models import ShippingZone
+    from comptoir.pricing.models import GiftCard, Promotion
+
+    eur, usd = channels
+    commerce.create_legal_entity()
+    if not ShippingZone.objects.exists():
+        commerce.create_shipping(eur=eur, usd=usd, paris_store_id=locations.get("paris-store"))
+    if not Promotion.objects.exists():
+        commerce.create_promotion(eur=eur)
+    commerce.create_instalment_offers(eur=eur, usd=usd)
+    if GiftCard.objects.filter(code=commerce.DEMO_GIFT_CARD).exists():
+        return {}
+    return commerce.create_discounts(eur=eur, usd=usd)
 
 
 def _cpu_seconds() -> float:
@@ -171,14 +196,35 @@ def _channels() -> list[Channel]:
     ]  # fmt: skip
 
 
+# Books, e-books and food take France's reduced rate (5.5 %); everything else the standard 20 %.
+REDUCED_RATE_CATEGORIES = ("books-novels", "books-cookbooks", "books-ebooks", "home-pantry")
+
+
+def _taxes(french: Channel, categories: dict[str, int]) -> None:
+    """The French shop charges French VAT, prices including tax, from the EU rates shipped with Comptoir;
+    the US store charges no sales tax until its merchant imports a rate table."""
+    from comptoir.taxes.imports import EU_RATES_FILE, import_rates, parse_rates_csv
+    from comptoir.taxes.models import TaxSettings
+    from comptoir.taxes.zones import forget_tax_config
+
+    import_rates(rows=parse_rates_csv(EU_RATES_FILE.read_text(encoding="utf-8"), source=EU_RATES_FILE.name))
+    TaxSettings.objects.update_or_create(channel=french, defaults={"origin_country": "FR"})
+    Product.objects.filter(category_id__in=[categories[s] for s in REDUCED_RATE_CATEGORIES if s in categories]).update(
+        tax_class="reduced"
+    )
+    transaction.on_commit(forget_tax_config)
+
+
 def _locations() -> dict[str, int]:
     warehouse = Location.objects.create(
         name="Lyon warehouse", slug="lyon-warehouse", kind=LocationKind.WAREHOUSE, priority=10,
-        address="12 rue de l'Industrie", city="Lyon", postcode="69007", country="FR",
+        address="12 rue de l'Industrie", city="Lyon", postcode="69007", country="FR", latitude=Decimal("45.738600"),
+        longitude=Decimal("4.835400"),
     )  # fmt: skip
     store = Location.objects.create(
         name="Paris — Le Marais shop", slug="paris-store", kind=LocationKind.STORE, priority=20, pickup_enabled=True,
-        address="38 rue de Bretagne", city="Paris", postcode="75003", country="FR",
+        address="38 rue de Bretagne", city="Paris", postcode="75003", country="FR", latitude=Decimal("48.863200"),
+        longitude=Decimal("2.361900"),
         opening_hours={"mon-sat": "10:00-19:00", "sun": "11:00-18:00"},
     )  # fmt: skip
     return {warehouse.slug: warehouse.pk, store.slug: store.pk}

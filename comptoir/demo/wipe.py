@@ -1,7 +1,8 @@
 """`load_demo --reset`: remove the whole catalogue so the demo can be loaded again.
 
 Removes products (with their variants, prices, listings, pictures and search documents), collections,
-categories, brands, attributes, stock locations with their stock, holds, allocations and ledger, in an
+categories, brands, attributes, stock locations with their stock, holds, allocations and ledger, and
+the delivery zones (local delivery starts from a store) and promotions (scoped to collections), in an
 order the foreign keys allow. Channels, users and events stay. Picture files are deleted only once the
 transaction commits, so a failed reset loses nothing. Anything else that still points at a product (an
 order line, say) stops the reset with CatalogueInUseError, and nothing is removed.
@@ -19,7 +20,9 @@ from comptoir.catalog.models import Attribute, Brand, Category, Collection, Prod
 from comptoir.catalog.services import categories_changed, products_changed
 from comptoir.core.errors import ConflictError
 from comptoir.demo import media
+from comptoir.fulfillment.models import ShippingZone
 from comptoir.inventory.models import Allocation, Location, Reservation, StockLevel, StockMovement
+from comptoir.pricing.models import Promotion
 
 BATCH = 500
 
@@ -39,6 +42,8 @@ def wipe_catalogue(*, log: Callable[[str], None] = lambda message: None) -> int:
             Reservation.objects.all().delete()
             Allocation.objects.all().delete()
             StockLevel.objects.all().delete()
+            # A promotion scoped to a collection would apply to everything once the collection is gone.
+            Promotion.objects.all().delete()
             Collection.objects.all().delete()
             Product.objects.all().delete()
             # Categories protect their children: remove the tree from the leaves up.
@@ -46,6 +51,8 @@ def wipe_catalogue(*, log: Callable[[str], None] = lambda message: None) -> int:
                 Category.objects.filter(children__isnull=True).delete()
             Brand.objects.all().delete()
             Attribute.objects.all().delete()
+            # Local delivery starts from a store: the demo's delivery setup goes with the locations.
+            ShippingZone.objects.all().delete()
             Location.objects.all().delete()
         except (ProtectedError, RestrictedError) as exc:
             objects = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ())

@@ -1,3 +1,5 @@
+from django.utils.translation import gettext_lazy as _
+
 from comptoir.core.errors import ConflictError, InvalidInputError, NotFoundError
 
 
@@ -14,3 +16,23 @@ class FulfilmentRequestClosedError(ConflictError):
 class NotAPartnerLocationError(InvalidInputError):
     code = "not-a-partner-location"
     title = "Only a supplier or a 3PL location ships on our behalf"
+
+
+class DeliveryUnavailableError(InvalidInputError):
+    """The chosen delivery option is not offered for this address and basket (any more): choose again."""
+
+    code = "delivery-unavailable"
+    title = "This delivery option is not available"
+
+    def __init__(self, *, option_id: str):
+        super().__init__(
+            detail=str(_("This delivery option is not available for this address and order any more.")),
+            data={"option_id": option_id},
+        )
+
+
+class InvalidShippingSetupError(InvalidInputError):
+    """A shipping zone, method, rate tier or pickup point the merchant entered does not hold together."""
+
+    code = "invalid-shipping-setup"
+    title = "Invalid shipping settings"

@@ -48,7 +48,7 @@ class LocationForm(forms.ModelForm):
         label=_("Ships to countries"),
         required=False,
         widget=UnfoldAdminTextInputWidget,
-        help_text=_("Country codes separated by commas, e.g. \u201cFR, BE, LU\u201d; empty means everywhere."),
+        help_text=_("Country codes separated by commas, e.g. “FR, BE, LU”; empty means everywhere."),
     )
 
     class Meta:
@@ -129,7 +129,7 @@ class LocationAdmin(ModelAdmin):
                 "description": _(
                     "Which sales channels sell this location's stock, where it ships, and whether buyers may "
                     "collect orders here (click & collect). A shop that also ships online orders keeps "
-                    "\u201cships orders\u201d on (ship-from-store)."
+                    "“ships orders” on (ship-from-store)."
                 ),
             },
         ),

@@ -26,12 +26,10 @@ def stock_levels_for_variants(
     *, variant_ids: Sequence[int], location_ids: Sequence[int] | None = None, extra_level_ids: Sequence[int] = ()
 ) -> dict[int, StockLevel]:
     """Lock every stock level of these variants (optionally at these locations) plus `extra_level_ids`."""
-    ids = list(StockLevel.objects.filter(variant_id__in=list(variant_ids)).values_list("pk", flat=True))
+    rows = StockLevel.objects.filter(variant_id__in=list(variant_ids))
     if location_ids is not None:
-        allowed = set(location_ids)
-        ids = [
-            pk for pk, loc in StockLevel.objects.filter(pk__in=ids).values_list("pk", "location_id") if loc in allowed
-        ]
+        rows = rows.filter(location_id__in=list(location_ids))
+    ids = list(rows.values_list("pk", flat=True))  # unlocked: which rows to lock, then locked in one query
     return stock_levels(level_ids=[*ids, *extra_level_ids])
 
 

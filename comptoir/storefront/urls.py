@@ -18,11 +18,20 @@ _pages = [
 ]
 
 # Pages under the language prefix (/en/, /fr/), in the `storefront` namespace.
-storefront_urlpatterns = [path("", include((_pages, app_name)))]
+storefront_urlpatterns = [
+    path("", include((_pages, app_name))),
+    path("gift-cards/", include(("comptoir.pricing.urls", "pricing"))),
+    path("", include(("comptoir.storefront.urls_checkout", "checkout"))),
+    path("account/", include(("comptoir.storefront.urls_account", "account"))),
+    path("orders/", include(("comptoir.storefront.urls_orders", "orders"))),
+    path("orders/", include(("comptoir.storefront.urls_returns", "returns"))),
+    path("invoices/", include(("comptoir.storefront.urls_invoices", "invoices"))),
+]
 
 # Pages outside it.
 root_urlpatterns = [
     path("", home.root, name="root"),
+    path("language/", channel.set_language, name="switch_language"),
     path("robots.txt", seo.robots_txt, name="robots_txt"),
     path("sitemap.xml", seo.sitemap, name="sitemap"),
 ]

@@ -29,7 +29,7 @@ pytestmark = [
 def desk(live_server, monkeypatch):
     """A desktop-sized Chromium page; what the page reports as wrong is collected in `page.problems`."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop here
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     host = urlsplit(live_server.url).netloc
     problems: list[str] = []
@@ -37,7 +37,8 @@ def desk(live_server, monkeypatch):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(30_000)  # a loaded 2-core CI machine can take over 10 s (seen once)
+        expect.set_options(timeout=15_000)
         page = context.new_page()
         page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
         page.on("pageerror", lambda error: problems.append(f"page error: {error}"))

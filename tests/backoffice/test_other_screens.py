@@ -181,6 +181,7 @@ def channel_form(**fields):
         "default_language": "en",
         "default_country": "GB",
         "domain": "",
+        "return_window_days": 30,
         **fields,
     }
 
@@ -246,3 +247,11 @@ def test_stock_levels_can_be_looked_at_but_not_edited(admin_client):
     assert attempt.status_code == 403
     level.refresh_from_db()
     assert level.on_hand == 10
+
+
+def test_the_return_window_is_set_per_channel_and_nonsense_is_refused(admin_client, channel):
+    admin_client.post("/admin/core/channel/add/", channel_form(return_window_days=14))
+    response = admin_client.post("/admin/core/channel/add/", channel_form(slug="web-gbp-2", return_window_days=-3))
+
+    assert Channel.objects.get(slug="web-gbp").return_window_days == 14
+    assert response.status_code == 200 and not Channel.objects.filter(slug="web-gbp-2").exists()

@@ -76,3 +76,11 @@ def test_a_new_run_replaces_its_databases_rows_keeps_the_others_and_the_prose(tm
     assert "| product | sqlite | 450 | ≥ 400: met |" in text
     assert "| product | postgresql | 200 | ≥ 400: **missed** |" in text
     assert "| 100 |" not in text and "old" not in text
+
+
+def test_the_load_generator_percent_encodes_a_search_word_with_an_accent():
+    from bench.loadgen import _request
+
+    _host, _port, head = _request("http://127.0.0.1:8000/fr/search/?q=thé")
+
+    assert head.startswith(b"GET /fr/search/?q=th%C3%A9 HTTP/1.1")

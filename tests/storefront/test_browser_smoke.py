@@ -87,7 +87,7 @@ def phone(live_server, monkeypatch):
     """A Playwright page on a phone-sized Chromium, with every problem the page reports collected in `problems`."""
     # Playwright's sync API keeps an event loop in this thread; Django would refuse ORM calls made from it.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     host = urlsplit(live_server.url).netloc
     problems: list[str] = []
@@ -95,7 +95,8 @@ def phone(live_server, monkeypatch):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(**PHONE)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(30_000)  # a loaded 2-core CI machine can take over 10 s (seen once)
+        expect.set_options(timeout=15_000)
         page = context.new_page()
 
         def watch_request(request):

@@ -53,8 +53,17 @@ def test_an_off_site_next_is_replaced_by_the_home_page(client, channel, usd_chan
     assert response["Location"] == "/en/"
 
 
-def test_the_switch_only_answers_post(client, channel):
-    assert client.get("/en/channel/?channel=web-eur").status_code == 405
+def test_the_footer_switch_is_a_get_form_that_sets_the_cookie(client, channel, usd_channel):
+    response = client.get("/en/channel/", {"channel": "web-usd", "next": "/en/c/shoes/"})
+
+    assert response.status_code == 302 and response["Location"] == "/en/c/shoes/"
+    assert response.cookies["comptoir_channel"].value == "web-usd"
+    assert "no-store" in response["Cache-Control"]
+    assert 'method="get" action="/en/channel/"' in client.get("/en/").text
+
+
+def test_the_switch_answers_neither_put_nor_delete(client, channel):
+    assert client.put("/en/channel/?channel=web-eur").status_code == 405
 
 
 def test_the_switch_requires_the_csrf_token(channel, usd_channel):

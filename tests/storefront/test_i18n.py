@@ -36,8 +36,27 @@ def test_the_english_page_links_to_its_french_twin_and_offers_the_language_switc
     response = client.get(f"/en/p/{product.slug}/")
 
     assert f'hreflang="fr" href="http://testserver/fr/p/{product.slug}/"' in response.text
-    assert 'action="/i18n/setlang/"' in response.text
+    assert 'action="/language/"' in response.text
     assert '<option value="fr" lang="fr">Français</option>' in response.text
+
+
+def test_the_footer_switch_goes_to_the_same_page_in_the_other_language_and_remembers_it(client, channel):
+    product = sellable_product(channel=channel)
+
+    response = client.get("/language/", {"language": "fr", "next": f"/en/p/{product.slug}/?size=m"})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/fr/p/{product.slug}/?size=m"
+    assert response.cookies["django_language"].value == "fr"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_footer_switch_refuses_an_unknown_language_and_an_off_site_next(client, channel):
+    unknown = client.get("/language/", {"language": "xx", "next": "/en/c/shoes/"})
+    off_site = client.get("/language/", {"language": "fr", "next": "https://evil.example/"})
+
+    assert unknown["Location"] == "/en/c/shoes/" and "django_language" not in unknown.cookies
+    assert off_site["Location"] == "/fr/"
 
 
 def test_switching_language_returns_to_the_same_page_in_the_other_language(client, channel):

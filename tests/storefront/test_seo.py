@@ -1,6 +1,7 @@
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.utils import timezone
 
 from comptoir.catalog.models import ProductStatus
 from tests.factories import CategoryFactory, CollectionFactory, sellable_product
@@ -37,7 +38,7 @@ def test_the_sitemap_lists_products_categories_and_collections_in_every_language
     teapot = next(u for u in root.findall("s:url", NS) if u.find("s:loc", NS).text.endswith("/en/p/teapot/"))
     alternates = {link.get("hreflang"): link.get("href") for link in teapot.findall("x:link", NS)}
     assert alternates["fr"] == "http://testserver/fr/p/teapot/"
-    assert teapot.find("s:lastmod", NS).text == product.updated_at.date().isoformat()
+    assert teapot.find("s:lastmod", NS).text == timezone.localtime(product.updated_at).date().isoformat()
 
 
 def test_the_sitemap_leaves_out_what_buyers_cannot_see(client, channel, usd_channel):

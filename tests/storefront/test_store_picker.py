@@ -553,8 +553,10 @@ def test_the_picker_and_the_pickup_line_use_no_inline_styles_and_only_nonced_scr
             assert not re.search(r"\sstyle\s*=", response.text), url
             assert not re.search(r"\son[a-z]+\s*=", response.text), url
             for script in soup(response).find_all("script"):
-                assert script.get("src", "").startswith("/static/") or (
-                    f"'nonce-{script['nonce']}'" in response["Content-Security-Policy"]
+                assert (
+                    script.get("src", "").startswith("/static/")
+                    or script.get("type") == "application/ld+json"
+                    or (f"'nonce-{script['nonce']}'" in response["Content-Security-Policy"])
                 ), url
 
 
@@ -679,7 +681,7 @@ def test_with_the_keyboard_alone_a_buyer_opens_the_picker_and_chooses_a_store(ch
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         page = browser.new_page(locale="en-GB")
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(30_000)  # a loaded 2-core CI machine can take over 10 s
         page.on("console", lambda message: message.type == "error" and problems.append(message.text))
         page.on("pageerror", lambda error: problems.append(str(error)))
         try:
@@ -696,7 +698,13 @@ def test_with_the_keyboard_alone_a_buyer_opens_the_picker_and_chooses_a_store(ch
             page.keyboard.press("Enter")
 
             expect(line).to_have_text("Pick up today at Annecy")
-            expect(line).to_be_focused()
+            # The line is the document's active element (to_be_focused also needs the browser window to have
+            # the OS focus, which a headless window can lose while other browsers run on a loaded machine).
+            # A function, not an expression: Playwright re-evaluates an expression with eval() on each poll,
+            # which the shop's Content-Security-Policy (no 'unsafe-eval') refuses.
+            page.wait_for_function(
+                "() => document.activeElement !== null && document.activeElement.matches('#pickup .pickup-line')"
+            )
             expect(page.locator("#store-picker .stores")).to_have_count(0)
             page.locator(f"label[for='opt-variant-{large.pk}']").click()
             expect(page.locator("#variant-summary .sku")).to_have_text(f"SKU: {large.sku}")

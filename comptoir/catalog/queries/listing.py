@@ -44,16 +44,34 @@ from comptoir.inventory.queries import (
 from comptoir.pricing.models import VariantPrice
 
 
+def _listed(channel: Channel, now, product: str = "") -> Q:
+    """Published, inside its dates and listed in `channel`: the product reached through `product` (a lookup
+    path ending in "__", or "" for the product itself)."""
+    return Q(
+        Q(**{f"{product}published_from__isnull": True}) | Q(**{f"{product}published_from__lte": now}),
+        Q(**{f"{product}published_until__isnull": True}) | Q(**{f"{product}published_until__gt": now}),
+        **{
+            f"{product}status": ProductStatus.PUBLISHED,
+            f"{product}channel_listings__channel": channel,
+            f"{product}channel_listings__is_visible": True,
+        },
+    )
+
+
 def visible_products(channel: Channel, *, now=None) -> QuerySet[Product]:
     """Products a buyer may see in `channel` now: published, inside their dates, listed and priced there."""
     now = now or timezone.now()
-    return Product.objects.filter(
-        Q(published_from__isnull=True) | Q(published_from__lte=now),
-        Q(published_until__isnull=True) | Q(published_until__gt=now),
-        status=ProductStatus.PUBLISHED,
-        channel_listings__channel=channel,
-        channel_listings__is_visible=True,
-    ).filter(Exists(VariantPrice.objects.filter(channel=channel, variant__product=OuterRef("pk"))))
+    return Product.objects.filter(_listed(channel, now)).filter(
+        Exists(VariantPrice.objects.filter(channel=channel, variant__product=OuterRef("pk")))
+    )
+
+
+def sellable_prices(channel: Channel, variant_ids: Sequence[int], *, now=None) -> dict[int, Decimal]:
+    """Today's price in `channel` of each of these variants whose product `visible_products` shows there (a
+    variant missing from the answer is not for sale). One query: the price row itself is the "priced there"."""
+    now = now or timezone.now()
+    rows = VariantPrice.objects.filter(_listed(channel, now, "variant__product__"), channel=channel)
+    return dict(rows.filter(variant_id__in=variant_ids).values_list("variant_id", "amount"))
 
 
 SORTS: dict[str, tuple[str, ...]] = {

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from django.db.models import F
 
+from comptoir.core.cache_versions import stock_levels_changed
 from comptoir.inventory.errors import (
     InsufficientStockError,
     InvalidQuantityError,
@@ -59,7 +60,20 @@ class _Ledger:
                     note=self.note[:255],
                 )
             )
+        # Cached pages show a stock status: tell the cache which levels moved (it bumps only near the
+        # low-stock threshold, after commit, with no query here inside the locked section).
+        stock_levels_changed(
+            [
+                (level.variant_id, _shelf(level, -on_hand, -allocated, -reserved), _shelf(level, 0, 0, 0))
+                for level, _reason, on_hand, allocated, reserved in self.lines
+            ]
+        )
         return StockMovement.objects.bulk_create(movements)
+
+
+def _shelf(level: StockLevel, on_hand: int, allocated: int, reserved: int) -> int:
+    """Units on the shelf of `level`, shifted by the given deltas (negative deltas: before the change)."""
+    return max((level.on_hand + on_hand) - (level.allocated + allocated) - (level.reserved + reserved), 0)
 
 
 def _plan(

@@ -6,7 +6,10 @@ form and the pagination ask for the results region only (`listing.html#results`)
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.catalog.errors import ProductNotFoundError
@@ -19,7 +22,9 @@ from comptoir.catalog.queries import (
     listing_facets,
 )
 from comptoir.catalog.search import search_product_ids
+from comptoir.core.cache_versions import CATALOG
 from comptoir.core.models import Channel
+from comptoir.storefront.caching import cached_fragment, fragment_key, public_page
 from comptoir.storefront.forms import (
     LISTING_SORTS,
     PER_PAGE_CHOICES,
@@ -85,17 +90,35 @@ def search(request: HttpRequest) -> HttpResponse:
         # Nothing to list: skip the listing queries and offer a way on instead.
         context |= {"facets": Facets([], [], None, None), "listing": None, "query": None, "filter_groups": []}
         context["top_categories"] = category_tree().children_of(None)
-        return render_page(request, TEMPLATE, context, partial="results")
+        return public_page(render_page(request, TEMPLATE, context, partial="results"), tags=[CATALOG])
     return _listing(request, channel, ListingFilters(product_ids=tuple(ids)), context, sorts=SEARCH_SORTS)
+
+
+def _filters_key(filters: ListingFilters) -> str:
+    """The filters as a stable string (the attribute choices in a fixed order), for a fragment key."""
+    attributes = sorted((slug, tuple(sorted(values))) for slug, values in filters.attribute_values.items())
+    return repr((replace(filters, attribute_values={}), attributes))
 
 
 def _listing(
     request: HttpRequest, channel: Channel, base: ListingFilters, context: dict, *, sorts: tuple[str, ...]
 ) -> HttpResponse:
-    facets = listing_facets(channel=channel, filters=base)
+    # The facets and the page of cards (seven queries and most of the work) are fragments until the catalogue
+    # changes: a listing rendered anyway (a signed-in customer, a new filter combination) reuses them.
+    language = get_language()
+    facets = cached_fragment(
+        fragment_key("facets", channel.pk, language, _filters_key(base)),
+        lambda: listing_facets(channel=channel, filters=base),
+        tags=[CATALOG],
+    )
     query = parse_listing_query(request.GET, facets=facets, sorts=sorts)
-    listing = list_product_page(
-        channel=channel, filters=query.filters(base), sort=query.sort, page=query.page, per_page=query.per_page
+    filters = query.filters(base)
+    listing = cached_fragment(
+        fragment_key("listing", channel.pk, language, _filters_key(filters), query.sort, query.page, query.per_page),
+        lambda: list_product_page(
+            channel=channel, filters=filters, sort=query.sort, page=query.page, per_page=query.per_page
+        ),
+        tags=[CATALOG],
     )
     context |= {
         "facets": facets,
@@ -113,4 +136,4 @@ def _listing(
     if context["kind"] != "search":
         page_suffix = f"?page={listing.page}" if listing.page > 1 else ""
         context["canonical_url"] = request.build_absolute_uri(request.path + page_suffix)
-    return render_page(request, TEMPLATE, context, partial="results")
+    return public_page(render_page(request, TEMPLATE, context, partial="results"), tags=[CATALOG])

@@ -10,19 +10,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from comptoir.catalog.errors import ProductNotFoundError
 from comptoir.catalog.images import ImageInfo
 from comptoir.catalog.queries import ProductDetail, get_product_detail
+from comptoir.core.cache_versions import SITE, product_tag
 from comptoir.core.models import Channel
 from comptoir.core.money import Money
 from comptoir.inventory.queries import PickupStore, StockStatus, best_status, list_pickup_stores
+from comptoir.storefront.caching import cached_fragment, fragment_key, public_page
 from comptoir.storefront.forms import VariantSelection, choose_variant
 from comptoir.storefront.stores import collectable
 from comptoir.storefront.structured_data import product_json_ld
@@ -67,7 +71,11 @@ class PickerOption:
 def product(request: HttpRequest, slug: str) -> HttpResponse:
     channel = require_channel(request)
     try:
-        detail = get_product_detail(channel=channel, slug=slug)
+        detail = cached_fragment(
+            fragment_key("product-detail", channel.pk, slug, get_language()),
+            lambda: get_product_detail(channel=channel, slug=slug),
+            tags=lambda found: [SITE, product_tag(found.id)],
+        )
     except ProductNotFoundError as exc:
         raise Http404("No such product.") from exc
     selection = choose_variant(detail, request.GET)
@@ -94,7 +102,9 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
     context["pickup"] = pickup_of(request, channel, stores, detail, selection, product_url) if stores else None
     response = render_page(request, "storefront/product.html", context, partial="variant_update")
     patch_vary_headers(response, ["Cookie"])  # the buyer's store changes the pickup line
-    return response
+    # The pickup line says whether a store is open today: kept briefly, since the clock changes it too.
+    seconds = settings.COMPTOIR.get("PAGE_CACHE_PICKUP_SECONDS", 60) if stores else None
+    return public_page(response, tags=[SITE, product_tag(detail.id)], seconds=seconds)
 
 
 def pickup_of(

@@ -62,6 +62,8 @@ class Command(BaseCommand):
                 f"{report.collections} collections, {report.images} images."
             )
         )
+        for what, codes in report.try_codes.items():
+            self.stdout.write(f"  Try the {what}: {codes}")
         self._print_login(url, password_known=report.admin_created)
 
     def _print_login(self, url: str, *, password_known: bool) -> None:

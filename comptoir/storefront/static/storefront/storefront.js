@@ -26,11 +26,17 @@
       var heading = target.querySelector("#stores-heading");
       if (heading) heading.focus();
     }
-    if (target.id === "pickup" && source && source.closest("#store-picker, .store-list")) {
-      var line = target.querySelector(".pickup-line");
-      if (line) line.focus();
-    }
+    focusChosenStore(event);
   });
+  // Again once htmx has settled: a slow machine can settle the swap after the first focus was lost.
+  document.addEventListener("htmx:afterSettle", focusChosenStore);
+  function focusChosenStore(event) {
+    var source = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var target = event.detail.target;
+    if (target.id !== "pickup" || !source || !source.closest("#store-picker, .store-list")) return;
+    var line = target.querySelector(".pickup-line");
+    if (line && document.activeElement !== line) line.focus();
+  }
   // Closing the picker goes back to the link that opened it.
   document.addEventListener("click", function (event) {
     var close = event.target.closest && event.target.closest("[data-close-picker]");
