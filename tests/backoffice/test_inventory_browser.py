@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from comptoir.inventory.models import StockLevel
-from tests.backoffice.test_browser import CHROMIUM, SCREENSHOTS, desk  # noqa: F401 (the fixture)
+from tests.backoffice.test_browser import CHROMIUM, SCREENSHOTS, desk, open_tab  # noqa: F401 (the fixture)
 from tests.factories import LocationFactory, sellable_product
 
 pytestmark = [
@@ -30,7 +30,7 @@ def test_a_merchant_adjusts_stock_from_the_product_page_and_receives_a_delivery(
     desk.click("button[type=submit]")
 
     desk.goto(f"{live_server.url}/admin/catalog/product/{product.pk}/change/")
-    desk.click("a[href='#dataset-stocklevel']")
+    open_tab(desk, "Stock")
     expect(desk.locator("#product-stock")).to_be_visible()
     desk.screenshot(path=SCREENSHOTS / "backoffice-product-stock.png", full_page=True)
     desk.locator(f"#product-stock tbody[data-sku='{variant.sku}'] tr[data-location] a", has_text="Adjust").click()
