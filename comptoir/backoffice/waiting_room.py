@@ -146,6 +146,11 @@ class SwitchError(Exception):
     """The cache refused the switch (unreachable, or a write dropped): nothing changed."""
 
 
+def _busy_or_unreachable(errors: int) -> Exception:
+    # A cache that is away refuses the lock too: tell the two apart by its error count.
+    return SwitchError() if _cache_errors() != errors else admission.SwitchBusyError()
+
+
 def _cache_errors() -> int:
     # A Redis cache that degrades (comptoir.core.cache) drops writes when Redis is away and counts them.
     return getattr(cache, "errors", 0)
@@ -165,6 +170,8 @@ def _switch(request: HttpRequest, form: WaitingRoomForm) -> str | None:
     errors = _cache_errors()
     try:
         after = admission.switch(**changes)
+    except admission.SwitchBusyError as exc:
+        raise _busy_or_unreachable(errors) from exc
     except Exception as exc:
         raise SwitchError from exc
     if _cache_errors() != errors or any(getattr(after, name) != value for name, value in changes.items()):
@@ -183,6 +190,8 @@ def _reset(request: HttpRequest) -> str | None:
     errors = _cache_errors()
     try:
         after = admission.reset_switch()
+    except admission.SwitchBusyError as exc:
+        raise _busy_or_unreachable(errors) from exc
     except Exception as exc:
         raise SwitchError from exc
     if _cache_errors() != errors or admission.switched():
@@ -212,6 +221,10 @@ def waiting_room_view(site, request: HttpRequest) -> HttpResponse:
                 message = _reset(request) if action == "reset" else _switch(request, form)
             except SwitchError:
                 form.add_error(None, _("The cache cannot be reached: the waiting room was not switched. Try again."))
+            except admission.SwitchBusyError:  # a colleague, or `manage.py waiting_room`, was switching
+                form.add_error(
+                    None, _("Someone else is switching the waiting room right now: nothing changed. Try again.")
+                )
             else:
                 if message is None:
                     messages.info(request, _("Nothing to change."))

@@ -26,6 +26,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from time import sleep
 
 from django.conf import settings
 from django.core import signing
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 MODES = ("off", "on", "auto")
 SWITCH_KEY = "admission:switch"
+SWITCH_LOCK_KEY = "admission:switch-lock"
 NEXT_KEY = "admission:next"
 SERVING_KEY = "admission:serving"
 LAST_TICK_KEY = "admission:last-tick"
@@ -78,16 +80,42 @@ def config() -> Config:
     return Config(**values)
 
 
+class SwitchBusyError(Exception):
+    """Another switch held the lock for the whole wait (or the cache refuses writes)."""
+
+
+@contextlib.contextmanager
+def _switch_lock(*, attempts: int = 100, pause: float = 0.05):
+    """One switch at a time across app servers, so two staff changing different fields at the same instant
+    both keep their change. `cache.add` is atomic; the lock lapses by itself after 5 s if its holder dies."""
+    for _attempt in range(attempts):
+        errors = getattr(cache, "errors", 0)  # counted by the degrading Redis cache (comptoir.core.cache)
+        if cache.add(SWITCH_LOCK_KEY, 1, timeout=5):
+            break
+        if getattr(cache, "errors", 0) != errors:
+            raise SwitchBusyError  # the cache is away: waiting would not help
+        sleep(pause)
+    else:
+        raise SwitchBusyError
+    try:
+        yield
+    finally:
+        cache.delete(SWITCH_LOCK_KEY)
+
+
 def switch(**changes) -> Config:
-    """Change the mode, rate or thresholds for every app server (until the cache is flushed)."""
-    current = cache.get(SWITCH_KEY) or {}
-    current.update({key: value for key, value in changes.items() if value is not None})
-    cache.set(SWITCH_KEY, current, timeout=None)
+    """Change the mode, rate or thresholds for every app server (until the cache is flushed). Fields not given
+    keep their switched value. Raises SwitchBusyError when another switch holds the lock for 5 seconds."""
+    with _switch_lock():
+        current = cache.get(SWITCH_KEY) or {}
+        current.update({key: value for key, value in changes.items() if value is not None})
+        cache.set(SWITCH_KEY, current, timeout=None)
     return config()
 
 
 def reset_switch() -> Config:
-    cache.delete(SWITCH_KEY)
+    with _switch_lock():
+        cache.delete(SWITCH_KEY)
     return config()
 
 

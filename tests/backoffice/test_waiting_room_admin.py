@@ -131,6 +131,37 @@ def test_a_cache_that_drops_the_switch_is_reported_and_nothing_is_recorded(admin
     assert not LogEntry.objects.exists()
 
 
+def test_a_switch_made_while_another_holds_the_lock_is_refused_and_nothing_is_recorded(
+    admin_client, room_settings, monkeypatch
+):
+    cache.add(admission.SWITCH_LOCK_KEY, 1, timeout=5)  # a colleague (or the command) is switching
+    monkeypatch.setattr(admission, "sleep", lambda seconds: None)
+
+    response = switch(admin_client, mode="on", rate=3)
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "Someone else is switching the waiting room right now: nothing changed. Try again."
+    ]
+    assert admission.switched() == {}
+    assert not LogEntry.objects.exists()
+
+
+def test_a_cache_that_refuses_the_lock_is_reported_as_unreachable(admin_client, room_settings, monkeypatch):
+    def refused(**changes):
+        cache.errors = getattr(cache, "errors", 0) + 1  # what the degrading Redis cache counts when Redis is away
+        raise admission.SwitchBusyError
+
+    monkeypatch.setattr(admission, "switch", refused)
+    monkeypatch.setattr(cache, "errors", 0, raising=False)
+
+    response = switch(admin_client, mode="on", rate=3)
+
+    assert response.context["form"].non_field_errors() == [
+        "The cache cannot be reached: the waiting room was not switched. Try again."
+    ]
+
+
 def test_staff_with_the_permission_may_switch_it(client, room_settings):
     staff(client, "checkout.switch_waiting_room")
 

@@ -1,3 +1,4 @@
+import threading
 from unittest import mock
 
 import pytest
@@ -5,6 +6,7 @@ from django.core.cache import cache
 
 from comptoir.checkout import admission
 from comptoir.checkout.admission import Config, Ticket, admit, safe_admit
+from tests.core.test_resilient_cache import dead_redis  # noqa: F401  (a fixture, used below)
 
 T0 = 1_800_000_000.0
 
@@ -192,3 +194,60 @@ def test_auto_counts_the_wait_before_the_app_only_when_told_to_trust_the_stamp(c
 
     assert untrusted == 0
     assert cache.get(f"admission:latency:{window}:ms") == 3000
+
+
+class SlowSwitchReads:
+    """The cache, reading the switch slowly: two switches at once both read it before either writes."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    def get(self, key, default=None):
+        value = self.inner.get(key, default)
+        if key == admission.SWITCH_KEY:
+            threading.Event().wait(0.2)  # what was read is 0.2 s old when the caller writes
+        return value
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def test_two_switches_at_the_same_instant_both_keep_their_change(waiting_room, run_in_threads, monkeypatch):
+    waiting_room(mode="off", rate=5)
+    monkeypatch.setattr(admission, "cache", SlowSwitchReads(cache))
+    changes = [{"mode": "on"}, {"rate": 9}]
+
+    results = run_in_threads(lambda i: admission.switch(**changes[i]), n=2)
+
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert admission.switched() == {"mode": "on", "rate": 9}
+
+
+def test_a_switch_that_cannot_take_the_lock_changes_nothing_and_says_so(waiting_room):
+    waiting_room(mode="off", rate=5)
+    cache.add(admission.SWITCH_LOCK_KEY, 1, timeout=5)  # another switch holds it
+
+    with mock.patch.object(admission, "sleep"), pytest.raises(admission.SwitchBusyError):
+        admission.switch(mode="on")
+    with mock.patch.object(admission, "sleep"), pytest.raises(admission.SwitchBusyError):
+        admission.reset_switch()
+
+    assert admission.switched() == {}
+
+
+def test_the_lock_is_given_back_after_each_switch(waiting_room):
+    admission.switch(mode="on")
+    admission.reset_switch()
+
+    assert cache.get(admission.SWITCH_LOCK_KEY) is None
+
+
+def test_with_redis_away_a_switch_gives_up_at_once_instead_of_waiting_for_the_lock(dead_redis, monkeypatch):  # noqa: F811
+    pauses = []
+    monkeypatch.setattr(admission, "cache", dead_redis)
+    monkeypatch.setattr(admission, "sleep", pauses.append)
+
+    with pytest.raises(admission.SwitchBusyError):
+        admission.switch(mode="on")
+
+    assert pauses == []

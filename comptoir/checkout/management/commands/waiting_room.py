@@ -27,12 +27,18 @@ class Command(BaseCommand):
         for name, value in (("--rate", rate), ("--threshold", threshold), ("--latency-ms", latency_ms)):
             if value is not None and value < 1:
                 raise CommandError(f"{name} must be at least 1.")
-        if mode == "settings":
-            cfg = admission.reset_switch()
-        elif mode or rate or threshold or latency_ms:
-            cfg = admission.switch(mode=mode, rate=rate, threshold=threshold, latency_ms=latency_ms)
-        else:
-            cfg = admission.config()
+        try:
+            if mode == "settings":
+                cfg = admission.reset_switch()
+            elif mode or rate or threshold or latency_ms:
+                cfg = admission.switch(mode=mode, rate=rate, threshold=threshold, latency_ms=latency_ms)
+            else:
+                cfg = admission.config()
+        except admission.SwitchBusyError as exc:
+            raise CommandError(
+                "Another switch of the waiting room held its lock for 5 seconds (or the cache refuses writes): "
+                "nothing changed. Try again."
+            ) from exc
         self.stdout.write(
             f"waiting room: {cfg.mode}, {cfg.rate} buyers a second, auto threshold {cfg.threshold} in flight "
             f"or {cfg.latency_ms} ms; queue now {admission.queue_length()}"
