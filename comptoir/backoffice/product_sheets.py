@@ -16,6 +16,7 @@ from comptoir.catalog import product_sheet
 from comptoir.catalog.exports import export_filename, export_products
 from comptoir.catalog.imports import import_products
 from comptoir.core.models import Channel
+from comptoir.taxes.classes import TaxClass
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -69,6 +70,7 @@ def import_view(model_admin, request: HttpRequest) -> HttpResponse:
         "report": report,
         "product_columns": product_sheet.PRODUCT_COLUMNS,
         "variant_columns": product_sheet.VARIANT_COLUMNS,
+        "tax_classes": TaxClass.choices,
         "price_columns": [
             f"{prefix}{slug}"
             for slug in channels

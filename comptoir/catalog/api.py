@@ -36,12 +36,14 @@ from comptoir.catalog.queries import (
 from comptoir.catalog.services import sanitize_description
 from comptoir.core.errors import NotFoundError
 from comptoir.core.models import Channel
+from comptoir.taxes.api_shapes import TaxClassOut, tax_class_out
 
 router = Router(tags=["catalogue"])
 
 SEARCH_LIMIT = 500  # ranked search results a listing pages through
 SortName = Literal["newest", "price_asc", "price_desc", "name", "relevance"]
 _PRICE_CEILING = Decimal("999999999999")
+TAX_CLASS_DESCRIPTION = "Which of each country's VAT or sales-tax rates the product takes (see docs/taxes.md)."
 
 
 # --- Shapes -------------------------------------------------------------------------------------
@@ -57,6 +59,7 @@ class ProductCardOut(Schema):
     slug: str
     name: str
     kind: str
+    tax_class: TaxClassOut = Field(description=TAX_CLASS_DESCRIPTION)
     brand: BrandOut | None
     price: MoneyOut | None = Field(description="The cheapest variant's price in the channel.")
     compare_at_price: MoneyOut | None = Field(description="The former price of that variant, shown struck through.")
@@ -130,6 +133,7 @@ class ProductDetailOut(Schema):
     slug: str
     name: str
     kind: str
+    tax_class: TaxClassOut = Field(description=TAX_CLASS_DESCRIPTION)
     description: str = Field(description="Sanitised HTML: formatting, lists, links and tables only.")
     seo_title: str
     seo_description: str
@@ -242,6 +246,7 @@ def get_product(
         slug=product.slug,
         name=product.name,
         kind=product.kind,
+        tax_class=tax_class_out(product.tax_class),
         # Sanitised again on the way out: rows written around the service (imports, raw admin edits)
         # must not reach an API client's page with a script in them.
         description=sanitize_description(product.description),
@@ -298,6 +303,7 @@ def _product_page(
                 slug=card.slug,
                 name=card.name,
                 kind=card.kind,
+                tax_class=tax_class_out(card.tax_class),
                 brand=BrandOut(slug=card.brand_slug, name=card.brand_name) if card.brand_slug else None,
                 price=money_out(card.price),
                 compare_at_price=money_out(card.compare_at),

@@ -62,6 +62,7 @@ def _rows(channels: list[Channel], product_ids: Sequence[int] | None) -> Iterato
                 product.slug,
                 product.name,
                 product.kind,
+                product.tax_class,
                 product.status,
                 product.category.slug if product.category else "",
                 product.brand.name if product.brand else "",

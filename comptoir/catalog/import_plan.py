@@ -34,6 +34,7 @@ from comptoir.catalog.services import sanitize_description, validate_gtin
 from comptoir.core.imports import RowError
 from comptoir.core.models import Channel
 from comptoir.core.money import Money
+from comptoir.taxes.classes import TaxClass
 
 CHUNK = 500  # ids per IN (...) lookup: well under every database's bound-parameter limit
 MAX_PRICE = Decimal(10) ** 10  # what VariantPrice's DecimalField(14, 4) holds
@@ -69,11 +70,17 @@ class ProductPlan:
     cells: dict[str, str]
     name: str = ""
     kind: Any = KEEP
+    tax_class: Any = KEEP
     status: Any = KEEP
     category_id: Any = KEEP
     brand: Any = KEEP  # brand name, "" for none
     description: Any = KEEP
     variants: list[VariantPlan] = field(default_factory=list)
+
+
+def _cell_key(column: str, text: str) -> str:
+    # A tax class code is read case-insensitively, so "Reduced" on one row and "reduced" on the next agree.
+    return text.lower() if column == "tax_class" else text
 
 
 def chunks(items: list) -> list[list]:
@@ -180,7 +187,9 @@ class Planner:
         plan = plans.get(slug)
         if plan is not None:  # a further variant of a product already seen: its product cells must agree
             for column in product_sheet.PRODUCT_COLUMNS[1:]:
-                if cells.get(column) and cells[column] != plan.cells.get(column, ""):
+                if cells.get(column) and _cell_key(column, cells[column]) != _cell_key(
+                    column, plan.cells.get(column, "")
+                ):
                     self.error(
                         number,
                         column,
@@ -194,6 +203,7 @@ class Planner:
             self.error(number, "product_name", _("The name is longer than 200 characters."))
         plan.name = name
         plan.kind = self._choice(number, cells, "kind", ProductKind.values)
+        plan.tax_class = self._choice(number, cells, "tax_class", TaxClass.values)
         plan.status = self._choice(number, cells, "status", ProductStatus.values)
         if "category_slug" in self.columns:
             category = cells.get("category_slug", "")

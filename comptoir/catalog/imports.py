@@ -7,7 +7,10 @@ rather than duplicates, and an unchanged row writes nothing.
 
 What a cell means:
 - a column missing from the file leaves that field as it is; an empty cell clears it (no category, no
-  brand, no barcode...), except `kind` and `status`, where an empty cell keeps the current value;
+  brand, no barcode...), except `kind`, `tax_class` and `status`, where an empty cell keeps the current
+  value (and a new product gets the default: physical, standard, draft);
+- `kind`, `tax_class` and `status` take their codes in any case (`Reduced` is `reduced`); an unknown
+  code is a row error naming the codes accepted;
 - an empty `price_<channel>` cell leaves that price as it is (an import never takes a variant off sale
   by omission; remove a price on the product page); a variant's first price in a channel also lists
   its product in that channel;
@@ -162,7 +165,7 @@ class _Writer:
     def _product(self, plan: ProductPlan, brands: dict[str, int]) -> tuple[Product, bool, bool]:
         """The product of `plan`, created or brought up to date: (product, created, changed)."""
         wanted: dict[str, Any] = {"name": plan.name}
-        for name in ("kind", "status", "category_id", "description"):
+        for name in ("kind", "tax_class", "status", "category_id", "description"):
             if getattr(plan, name) is not KEEP:
                 wanted[name] = getattr(plan, name)
         if plan.brand is not KEEP:

@@ -2,10 +2,11 @@
 
 Columns (the header row names them; order does not matter):
 
-    product_slug  product_name  kind  status  category_slug  brand  description
+    product_slug  product_name  kind  tax_class  status  category_slug  brand  description
     sku  gtin  variant_name  options  weight_grams
     price_<channel-slug>  compare_at_<channel-slug>   (one pair per sales channel)
 
+`tax_class` is a code of `taxes.classes.TaxClass` (standard, reduced, ...), read case-insensitively.
 `options` reads `size:M|colour:Blue` (attribute slug or name, then the value's name). Rows of the same
 product repeat its slug; its other product columns may be left empty after its first row. Row numbers
 are the spreadsheet's: the header is row 1, the first product row is row 2.
@@ -22,7 +23,16 @@ from dataclasses import dataclass
 
 from comptoir.catalog.errors import CatalogError
 
-PRODUCT_COLUMNS = ("product_slug", "product_name", "kind", "status", "category_slug", "brand", "description")
+PRODUCT_COLUMNS = (
+    "product_slug",
+    "product_name",
+    "kind",
+    "tax_class",
+    "status",
+    "category_slug",
+    "brand",
+    "description",
+)
 VARIANT_COLUMNS = ("sku", "gtin", "variant_name", "options", "weight_grams")
 FIXED_COLUMNS = PRODUCT_COLUMNS + VARIANT_COLUMNS
 PRICE_PREFIX = "price_"

@@ -1,4 +1,4 @@
-"""The tax breakdown as the API shows it (carts and orders)."""
+"""Taxes as the API shows them: a product's tax class (catalogue) and the tax breakdown (carts and orders)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,23 @@ from ninja import Field, Schema
 
 from comptoir.api.schemas import MoneyOut, money_out
 from comptoir.taxes.calculators import TaxRateTotal
+from comptoir.taxes.classes import TaxClass
+
+_CODES = ", ".join(TaxClass.values)
+
+
+class TaxClassOut(Schema):
+    code: str = Field(description=f"The class code: one of {_CODES}.", examples=["reduced"])
+    label: str = Field(
+        description="The class's name in the language asked for (Accept-Language).",
+        examples=["Reduced rate (e.g. 5.5 % on books and food in France)"],
+    )
+
+
+def tax_class_out(code: str) -> TaxClassOut:
+    # A code outside the choices (a row written around the services) still reads, labelled by its code.
+    label = TaxClass(code).label if code in TaxClass.values else code
+    return TaxClassOut(code=code, label=str(label))
 
 
 class TaxRowOut(Schema):

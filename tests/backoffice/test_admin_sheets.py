@@ -5,9 +5,11 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils.html import escape
 
 from comptoir.catalog.models import Product, Variant
 from comptoir.pricing.models import VariantPrice
+from comptoir.taxes.classes import TaxClass
 from tests.backoffice.sheets import csv_bytes, read_csv, read_xlsx, row, xlsx_bytes
 from tests.factories import CategoryFactory, sellable_product
 
@@ -40,6 +42,38 @@ def test_the_import_page_lists_the_columns_with_this_shops_channels(admin_client
     page = admin_client.get(IMPORT).content.decode()
 
     assert "price_web-eur" in page and "compare_at_web-eur" in page
+
+
+def test_the_import_page_explains_the_tax_class_column_with_every_code(admin_client, channel):
+    page = admin_client.get(IMPORT).content.decode()
+
+    assert "tax_class" in page
+    for code, label in TaxClass.choices:
+        assert f"<code>{code}</code>" in page and str(escape(label)) in page
+
+
+def test_an_unknown_tax_class_is_shown_on_its_row_and_nothing_is_saved(admin_client, shirts):
+    header = ["product_name", "sku", "tax_class"]
+    rows = [["Linen shirt", "SHIRT-M", "standard"], ["A novel", "BOOK-1", "books"]]
+
+    response = admin_client.post(IMPORT, {"file": upload("catalogue.csv", csv_bytes(rows, header))})
+
+    assert response.status_code == 200
+    assert [(e.row, e.column) for e in response.context["report"].errors] == [(3, "tax_class")]
+    page = response.content.decode()
+    assert "Unknown tax_class books" in page and "super_reduced" in page
+    assert not Product.objects.exists()
+
+
+def test_importing_a_tax_class_sets_it_on_the_product(admin_client, shirts):
+    header = ["product_name", "sku", "tax_class"]
+
+    response = admin_client.post(
+        IMPORT, {"file": upload("books.csv", csv_bytes([["A novel", "B-1", "Reduced"]], header))}
+    )
+
+    assert response.status_code == 302
+    assert Product.objects.get(slug="a-novel").tax_class == TaxClass.REDUCED
 
 
 def test_importing_a_csv_file_creates_the_products_and_returns_to_the_list(admin_client, shirts):
@@ -117,6 +151,14 @@ def test_the_export_has_one_row_per_variant_with_a_price_column_per_channel(admi
     assert {r["price_web-eur"] for r in csv_rows} == {"19.90"} and {r["price_web-usd"] for r in csv_rows} == {""}
     assert xlsx_rows[0][-4:] == ["price_web-eur", "compare_at_web-eur", "price_web-usd", "compare_at_web-usd"]
     assert len(xlsx_rows) == 3
+
+
+def test_the_export_writes_each_products_tax_class_code(admin_client, channel):
+    sellable_product(channel=channel, name="A novel", tax_class=TaxClass.REDUCED)
+
+    csv_rows = read_csv(admin_client.get("/admin/catalog/product/export-csv/").content)
+
+    assert [r["tax_class"] for r in csv_rows] == ["reduced"]
 
 
 def test_the_import_command_imports_a_good_file(tmp_path, shirts, capsys):

@@ -188,6 +188,7 @@ class ProductCard:
     slug: str
     name: str
     kind: str
+    tax_class: str
     brand_name: str
     brand_slug: str
     price: Money | None
@@ -220,6 +221,7 @@ def product_cards(*, channel: Channel, product_ids: Sequence[int]) -> list[Produ
                 slug=product.slug,
                 name=product.name,
                 kind=product.kind,
+                tax_class=product.tax_class,
                 brand_name=product.brand.name if product.brand else "",
                 brand_slug=product.brand.slug if product.brand else "",
                 price=Money(product.min_price, currency).quantize() if currency else None,

@@ -66,6 +66,7 @@ class ProductDetail:
     slug: str
     name: str
     kind: str
+    tax_class: str
     description: str
     seo_title: str
     seo_description: str
@@ -183,6 +184,7 @@ def get_product_detail(*, channel: Channel, slug: str) -> ProductDetail:
         slug=product.slug,
         name=product.name,
         kind=product.kind,
+        tax_class=product.tax_class,
         description=product.description,
         seo_title=product.seo_title or product.name,
         seo_description=product.seo_description,
