@@ -16,9 +16,11 @@ from comptoir.api.errors import register_problem_handlers
 from comptoir.api.schemas import ProblemOut
 from comptoir.catalog.api import router as catalog_router
 from comptoir.checkout.api import router as checkout_router
+from comptoir.checkout.api_instalments import router as cart_instalments_router
 from comptoir.fulfillment.api import router as fulfillment_router
 from comptoir.inventory.api import router as inventory_router
 from comptoir.orders.api import router as orders_router
+from comptoir.orders.api_instalments import router as order_instalments_router
 from comptoir.pricing.api import router as pricing_router
 
 # Swagger UI sets inline `style` attributes as it renders, which a nonce cannot allow; its scripts and
@@ -81,3 +83,5 @@ api.add_router("/v1/", fulfillment_router)
 api.add_router("/v1/", pricing_router)
 api.add_router("/v1/", checkout_router)
 api.add_router("/v1/", orders_router)
+api.add_router("/v1/", cart_instalments_router)
+api.add_router("/v1/", order_instalments_router)

@@ -54,10 +54,14 @@ from comptoir.checkout.queries import get_open_cart_for_user, summarize
 from comptoir.core.addresses import AddressError, normalize_address
 from comptoir.core.errors import PROBLEM_CONTENT_TYPE, DomainError, InvalidInputError
 from comptoir.orders.api import as_json, idempotent_write, write_extra
+from comptoir.orders.api_instalments import instalment_pay_url
 from comptoir.orders.models import Order
 from comptoir.orders.queries import get_order_by_token
 from comptoir.payments.errors import PaymentDeclinedError
 from comptoir.payments.gateways import available_methods
+from comptoir.payments.instalments.api_shapes import plan_out
+from comptoir.payments.instalments.errors import InstalmentMethodUnsupportedError, InstalmentPlanExistsError
+from comptoir.payments.instalments.queries import get_plan_view
 from comptoir.payments.models import PaymentStatus
 from comptoir.pricing import ratelimit
 from comptoir.pricing.giftcards import normalise_gift_card_code
@@ -439,24 +443,41 @@ def place_order(request: HttpRequest, token: CartToken):
     ),
 )
 def pay(request: HttpRequest, token: str, payload: PaymentIn):
-    """Collect the order's amount due. With the test provider, `card_number` chooses the outcome. A decline
-    is a 402 `payment-declined` problem, recorded on the order (retry with a new Idempotency-Key); 409
-    `order-state` once the order is paid or cancelled. Rate-limited per client and order."""
+    """Collect the order's amount due, or with `instalment_offer_id` its first instalment (the card is saved
+    for the others, charged on their due dates). With the test provider, `card_number` chooses the outcome.
+    A decline is a 402 `payment-declined` problem, recorded on the order (retry with a new Idempotency-Key);
+    409 `order-state` once the order is paid or cancelled. An offer this order may not be paid with (unknown,
+    another channel's, or its rules exclude the order) is a 422 `instalment-offer-unavailable`, a method that
+    cannot be saved (offline) a 422 `instalment-method-unsupported`. Rate-limited per client and order."""
     _throttle(PAYMENT_TRIES, f"{ratelimit.client_key(request)}:{token[:64]}")
     order = get_order_by_token(token=token)
+    method_code = payload.method or order.payment_method
+    data = {"card_number": payload.card_number}
 
     def action():
+        from comptoir.orders.instalments import pay_order_in_instalments
         from comptoir.orders.services import pay_order
 
-        payment = pay_order(
-            order_id=order.pk,
-            method_code=payload.method or order.payment_method,
-            data={"card_number": payload.card_number},
-        )
+        plan = None
+        if payload.instalment_offer_id is None:
+            payment = pay_order(order_id=order.pk, method_code=method_code, data=data)
+        else:
+            try:
+                # What the storefront's pay page calls: the same checks, the same plan.
+                payment = pay_order_in_instalments(
+                    order_id=order.pk, offer_id=payload.instalment_offer_id, method_code=method_code, data=data
+                )
+            except (InstalmentMethodUnsupportedError, InstalmentPlanExistsError) as refused:
+                # Also raised after the provider took the first instalment and gave it back: answered, not
+                # raised, so that the payment and its refund stay on record (a raise rolls the key's
+                # transaction back).
+                return refused.status, refused.to_problem(instance=request.path)
         if payment.status == PaymentStatus.FAILED:
             # Answered, not raised: the declined attempt stays on record, and a retry of this key replays it.
             declined = PaymentDeclinedError(detail=payment.error or None, data={"payment": payment.reference})
             return 402, declined.to_problem(instance=request.path)
+        if payload.instalment_offer_id is not None:
+            plan = get_plan_view(order_ref=order.ref)  # None while the first instalment awaits the provider
         status = Order.objects.filter(pk=order.pk).values_list("status", flat=True).first()
         return 201, as_json(
             PaymentOut(
@@ -466,6 +487,9 @@ def pay(request: HttpRequest, token: str, payload: PaymentIn):
                 method=payment.method,
                 order_status=status,
                 action_url=payment.action_url,
+                instalment_plan=plan_out(plan, pay_url=lambda n: instalment_pay_url(request, order, n))
+                if plan is not None
+                else None,
             )
         )
 

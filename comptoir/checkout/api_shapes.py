@@ -20,6 +20,7 @@ from comptoir.checkout.queries import CartLine, CheckoutSummary
 from comptoir.checkout.services.cart import MAX_LINE_QUANTITY
 from comptoir.orders.api import OrderTotalsOut, order_totals_out, pay_url
 from comptoir.orders.models import Order
+from comptoir.payments.instalments.api_shapes import InstalmentPlanOut
 from comptoir.taxes.api_shapes import TaxRowOut, tax_rows_out
 
 # --- Input shapes (no price, total or discount field: the server computes those) -----------------
@@ -104,6 +105,13 @@ class PaymentIn(Schema):
         max_length=32,
         description="The TEST provider only: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined. "
         "Real card numbers never reach the shop: real providers collect them on their own pages.",
+    )
+    instalment_offer_id: int | None = Field(
+        None,
+        ge=1,
+        le=2**62,
+        description="Pay in instalments: an offer's `id` from GET /orders/by-token/{token}/instalment-offers. "
+        "The first instalment is charged now and the card saved for the others. Left out: pay in full.",
     )
 
 
@@ -271,6 +279,12 @@ class PaymentOut(Schema):
     order_status: str
     action_url: str = Field(
         default="", description="With requires_action: where the buyer must go (3-D Secure, the provider's page)."
+    )
+    instalment_plan: InstalmentPlanOut | None = Field(
+        default=None,
+        description="Paying in instalments: the plan, once its first instalment (this payment) is captured. Null "
+        "when paying in full, or while the first instalment awaits the buyer or the provider: the plan then starts "
+        "when it is captured (GET /orders/by-token/{token}/instalments).",
     )
 
 

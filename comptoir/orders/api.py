@@ -228,17 +228,23 @@ class ReturnOut(Schema):
 # --- Filling the shapes ----------------------------------------------------------------------------
 
 
+def storefront_url(request: HttpRequest, order: Order, name: str, kwargs: dict[str, Any], fallback: str) -> str:
+    """The absolute address of a storefront page about this order, in the language it was placed in.
+    `fallback` is the page's path after the language prefix: the address layout is fixed, so a headless
+    shop that does not mount the storefront still gives it."""
+    with override(order.language or None):
+        try:
+            path = reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            path = f"/{get_language() or 'en'}/{fallback}"
+    return request.build_absolute_uri(path)
+
+
 def pay_url(request: HttpRequest, order: Order) -> str | None:
     """The storefront page where the buyer pays this order, while something is left to pay."""
     if order.status != OrderStatus.AWAITING_PAYMENT or order.amount_due.amount <= 0:
         return None
-    with override(order.language or None):  # the page in the language the order was placed in
-        try:
-            path = reverse("checkout:pay", kwargs={"token": order.token})
-        except NoReverseMatch:
-            # The address layout is fixed: a headless shop that does not mount the storefront still gives it.
-            path = f"/{get_language() or 'en'}/checkout/pay/{order.token}/"
-    return request.build_absolute_uri(path)
+    return storefront_url(request, order, "checkout:pay", {"token": order.token}, f"checkout/pay/{order.token}/")
 
 
 def order_totals_out(order: Order) -> OrderTotalsOut:

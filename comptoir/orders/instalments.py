@@ -29,7 +29,7 @@ from comptoir.orders.models import Order, OrderEvent, OrderEventKind, OrderStatu
 from comptoir.orders.services._timeline import log
 from comptoir.orders.services.lifecycle import settle_order_payments
 from comptoir.payments.instalment_models import Instalment, InstalmentPlan
-from comptoir.payments.instalments.offers import OfferView, instalment_offers
+from comptoir.payments.instalments.offers import OfferView, basket_kinds, buyer_country, instalment_offers
 from comptoir.payments.instalments.services import (
     cancel_instalment_plan,
     drop_pending_plan,
@@ -46,12 +46,11 @@ SUBJECT = _("A payment for your order %(number)s did not go through")
 
 
 def _country(order: Order) -> str:
-    address = order.billing_address or order.shipping_address or {}
-    return str(address.get("country_code") or order.channel.default_country or "").upper()
+    return buyer_country(order.billing_address, order.shipping_address, default=order.channel.default_country)
 
 
 def _kinds(order: Order) -> list[str]:
-    return sorted({line.product_kind or "physical" for line in order.lines.all()})
+    return basket_kinds(line.product_kind for line in order.lines.all())
 
 
 def offers_for_order(order: Order) -> list[OfferView]:

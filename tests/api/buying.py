@@ -63,3 +63,9 @@ def place(client, cart: dict, *, key: str | None = "auto", body: Any = None):
 
 def pay(client, order: dict, *, card: str = TEST_CARD, key: str | None = "auto"):
     return write(client, "POST", f"/api/v1/orders/by-token/{order['token']}/payments", {"card_number": card}, key=key)
+
+
+def pay_in_instalments(client, order: dict, offer_id: Any, *, card: str = TEST_CARD, key: str | None = "auto", **body):
+    """Pay the order's first instalment with the offer `offer_id` (and anything else in the body)."""
+    body = {"card_number": card, "instalment_offer_id": offer_id, **body}
+    return write(client, "POST", f"/api/v1/orders/by-token/{order['token']}/payments", body, key=key)

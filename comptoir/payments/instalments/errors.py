@@ -24,3 +24,8 @@ class InstalmentNotFoundError(NotFoundError):
 class InstalmentNotPayableError(ConflictError):
     code = "instalment-not-payable"
     title = "This instalment cannot be paid now"
+
+
+class InstalmentPlanNotFoundError(NotFoundError):
+    code = "instalment-plan-not-found"
+    title = "This order is not paid in instalments"

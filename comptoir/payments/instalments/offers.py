@@ -3,7 +3,7 @@ instalment (shown before paying)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -35,6 +35,18 @@ class OfferView:
     @property
     def uneven(self) -> bool:
         return self.first != self.then
+
+
+def buyer_country(*addresses: Mapping | None, default: str = "") -> str:
+    """The country the offers' country rule is checked against: that of the first address given that is
+    filled in (the billing address, then the delivery address), else `default` (the channel's country)."""
+    address = next((a for a in addresses if a), None) or {}
+    return str(address.get("country_code") or default or "").upper()
+
+
+def basket_kinds(kinds: Iterable[str]) -> list[str]:
+    """The product kinds of a basket's lines, as the excluded-kinds rule reads them (no kind: physical)."""
+    return sorted({kind or "physical" for kind in kinds})
 
 
 def is_eligible(offer: InstalmentOffer, *, amount: Money, country: str, product_kinds: Iterable[str]) -> bool:
