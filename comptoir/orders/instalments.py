@@ -24,17 +24,18 @@ from django.utils.translation import gettext_lazy as _
 from comptoir.core.events import handles
 from comptoir.core.money import Money
 from comptoir.orders import locks
-from comptoir.orders.errors import OrderStateError
 from comptoir.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
 from comptoir.orders.services._timeline import log
 from comptoir.orders.services.lifecycle import settle_order_payments
+from comptoir.orders.services.payment import refuse_second_charge, require_awaiting_payment
 from comptoir.payments.instalment_models import Instalment, InstalmentPlan
 from comptoir.payments.instalments.offers import OfferView, basket_kinds, buyer_country, instalment_offers
 from comptoir.payments.instalments.services import (
+    begin_instalment_plan,
     cancel_instalment_plan,
+    charge_first_instalment,
     drop_pending_plan,
     pending_plan_payments,
-    start_instalment_plan,
     start_pending_plan,
 )
 from comptoir.payments.models import Payment, PaymentStatus
@@ -67,23 +68,24 @@ def pay_order_in_instalments(*, order_id: int, offer_id: int, method_code: str, 
     the order (it is paid once the first instalment is captured and the plan covers the rest).
 
     A decline is returned (status failed), never raised: the buyer may try again. Raises OrderStateError when
-    the order is not awaiting payment, and the instalment errors (offer not eligible, method not saved, a
-    plan already started)."""
-    order = Order.objects.select_related("channel").filter(pk=order_id).first()
-    if order is None or order.status != OrderStatus.AWAITING_PAYMENT:
-        raise OrderStateError(
-            detail="This order is not awaiting payment.", data={"status": order.status if order else None}
+    the order is not awaiting payment, PaymentInProgressError (409) while another payment of the order is with
+    the provider or has taken money, and the instalment errors (offer not eligible, method not saved, a plan
+    already started)."""
+    with transaction.atomic():
+        # One charge at a time per order, as `pay_order`: a double-tapped "Pay in 3" charges the card once.
+        order = require_awaiting_payment(locks.order(order_id=order_id))
+        refuse_second_charge(order)
+        payment = begin_instalment_plan(
+            order_ref=order.ref,
+            channel_id=order.channel_id,
+            offer_id=offer_id,
+            amount_due=order.amount_due,
+            country=_country(order),
+            product_kinds=_kinds(order),
+            method_code=method_code,
         )
-    start = start_instalment_plan(
-        order_ref=order.ref,
-        channel_id=order.channel_id,
-        offer_id=offer_id,
-        amount_due=order.amount_due,
-        country=_country(order),
-        product_kinds=_kinds(order),
-        method_code=method_code,
-        data=data,
-    )
+    # The provider is called after the commit, outside any lock: a concurrent try now finds this payment.
+    start = charge_first_instalment(payment=payment, order_ref=order.ref, method_code=method_code, data=data)
     if start.plan is None:
         # Not decided at once (3-D Secure, a redirect, a late webhook): the choice waits for the capture,
         # see `start_pending_plans`. A decline: the buyer may try again.

@@ -39,13 +39,13 @@ def pay_order(*, order_id: int, method_code: str, data: Mapping[str, str], finge
     already taken the money, so a double-clicked "Pay" or a retry during a slow provider call never charges
     twice. Raises OrderStateError when the order is not awaiting payment."""
     if method_code in OFFLINE_METHODS:
-        order = _awaiting_payment(Order.objects.filter(pk=order_id).first())
+        order = require_awaiting_payment(Order.objects.filter(pk=order_id).first())
         from comptoir.orders.services.offline import start_offline_order_payment
 
         return start_offline_order_payment(order=order, method_code=method_code)
     with transaction.atomic():
-        order = _awaiting_payment(locks.order(order_id=order_id))
-        _refuse_second_charge(order)
+        order = require_awaiting_payment(locks.order(order_id=order_id))
+        refuse_second_charge(order)
         payment = create_payment(
             order_ref=order.ref,
             method_code=method_code,
@@ -59,7 +59,7 @@ def pay_order(*, order_id: int, method_code: str, data: Mapping[str, str], finge
     return payment
 
 
-def _awaiting_payment(order: Order | None) -> Order:
+def require_awaiting_payment(order: Order | None) -> Order:
     if order is None or order.status != OrderStatus.AWAITING_PAYMENT:
         raise OrderStateError(
             detail="This order is not awaiting payment.", data={"status": order.status if order else None}
@@ -67,7 +67,7 @@ def _awaiting_payment(order: Order | None) -> Order:
     return order
 
 
-def _refuse_second_charge(order: Order) -> None:
+def refuse_second_charge(order: Order) -> None:
     """Under the order's lock: refuse while a payment of this order is on its way to the provider (created,
     not yet answered, for up to IN_FLIGHT) or has taken money the order has not settled yet."""
     recent = timezone.now() - IN_FLIGHT

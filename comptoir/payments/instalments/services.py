@@ -96,16 +96,35 @@ def start_instalment_plan(
     method_code: str,
     data: Mapping[str, str],
 ) -> PlanStart:
-    """Charge the first instalment of `amount_due` now, saving the buyer's payment method, and schedule the rest.
+    """Charge the first instalment of `amount_due` now, saving the buyer's payment method, and schedule the rest:
+    `begin_instalment_plan` then `charge_first_instalment`. A caller that must serialise charges (the order's
+    lock) calls the two itself, the first inside its transaction."""
+    payment = begin_instalment_plan(
+        order_ref=order_ref,
+        channel_id=channel_id,
+        offer_id=offer_id,
+        amount_due=amount_due,
+        country=country,
+        product_kinds=product_kinds,
+        method_code=method_code,
+    )
+    return charge_first_instalment(payment=payment, order_ref=order_ref, method_code=method_code, data=data)
 
-    The offer must be one of the channel's and the basket eligible for it (InstalmentOfferUnavailableError).
-    A declined first instalment is returned, with no plan (the choice remembered with it is dropped). A first
-    payment not decided at once (3-D Secure, a redirect, a late webhook) is returned with no plan: the choice
-    stays pending and `start_pending_plan` starts the plan when that payment is captured.
-    A method the provider does not save is refunded and refused (InstalmentMethodUnsupportedError). Two
-    concurrent starts for one order: the second is refunded and refused (InstalmentPlanExistsError).
-    Emits `payments.instalment_plan_started`.
-    """
+
+def begin_instalment_plan(
+    *,
+    order_ref: str,
+    channel_id: int,
+    offer_id: int,
+    amount_due: Money,
+    country: str,
+    product_kinds: Iterable[str],
+    method_code: str,
+) -> Payment:
+    """Check the choice and create the first instalment's payment with the choice remembered beside it (no
+    provider call). The offer must be one of the channel's and the basket eligible for it
+    (InstalmentOfferUnavailableError); the order must have no plan (InstalmentPlanExistsError) and the method
+    be one the provider saves (InstalmentMethodUnsupportedError)."""
     offer = InstalmentOffer.objects.filter(pk=offer_id, channel_id=channel_id).first()
     kinds = list(product_kinds)
     if offer is None or not is_eligible(offer, amount=amount_due, country=country, product_kinds=kinds):
@@ -140,6 +159,20 @@ def start_instalment_plan(
                 for item in schedule
             ],
         )
+    return payment
+
+
+def charge_first_instalment(
+    *, payment: Payment, order_ref: str, method_code: str, data: Mapping[str, str]
+) -> PlanStart:
+    """Ask the provider for the first instalment (outside any transaction) and start the plan once captured.
+
+    A declined first instalment is returned, with no plan (the choice remembered with it is dropped). A first
+    payment not decided at once (3-D Secure, a redirect, a late webhook) is returned with no plan: the choice
+    stays pending and `start_pending_plan` starts the plan when that payment is captured.
+    A method the provider did not save is refunded and refused (InstalmentMethodUnsupportedError). Two
+    concurrent starts for one order: the second is refunded and refused (InstalmentPlanExistsError).
+    Emits `payments.instalment_plan_started`."""
     payment = confirm_payment(reference=payment.reference, data={**data, "save_method": "1"})
     if payment.status not in CAPTURED_STATES:
         if payment.status in (PaymentStatus.FAILED, PaymentStatus.CANCELLED):
@@ -551,8 +584,10 @@ __all__ = [
     "OWED",
     "PendingStart",
     "PlanStart",
+    "begin_instalment_plan",
     "cancel_instalment_plan",
     "charge_due_instalments",
+    "charge_first_instalment",
     "charge_instalment",
     "drop_pending_plan",
     "pay_instalment_by_hand",

@@ -45,3 +45,32 @@ def test_the_job_and_the_buyer_paying_by_hand_never_both_charge_one_instalment(c
     assert Payment.objects.filter(order_ref=order.ref, status=PaymentStatus.CAPTURED).count() == 2
     second.refresh_from_db()
     assert second.status == InstalmentStatus.PAID
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_tapped_pay_in_three_charges_the_first_instalment_once(channel, run_in_threads, monkeypatch):
+    from comptoir.orders.instalments import pay_order_in_instalments
+    from comptoir.orders.models import OrderStatus
+    from comptoir.payments.providers import faults
+    from tests.payments.instalments.factories import make_offer, placed
+
+    monkeypatch.setattr(faults, "configured", lambda: faults.Faults(delay=0.5))  # a provider taking its time
+    offer = make_offer(channel)
+    order = placed(channel)
+
+    results = run_in_threads(
+        lambda i: pay_order_in_instalments(
+            order_id=order.pk, offer_id=offer.pk, method_code="test:card", data={"card_number": SUCCESS}
+        ),
+        n=4,
+    )
+
+    charged = [r for r in results if isinstance(r, Payment)]
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(charged) == 1 and charged[0].status == PaymentStatus.CAPTURED
+    # The others were told at once, before any call to the provider: a payment is under way, or the order paid.
+    assert {type(e).__name__ for e in refused} <= {"PaymentInProgressError", "OrderStateError"}
+    assert Payment.objects.filter(order_ref=order.ref).count() == 1  # no second charge, so nothing to refund
+    assert plan_of(order).instalments.count() == 3
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID

@@ -9,6 +9,7 @@ from django.core import mail
 from django.db import transaction
 
 from comptoir.core.invariants import registered_checks
+from comptoir.orders.errors import PaymentInProgressError
 from comptoir.orders.instalments import pay_order_in_instalments
 from comptoir.orders.models import OrderEvent, OrderEventKind, OrderStatus
 from comptoir.orders.services import cancel_order
@@ -22,6 +23,7 @@ from comptoir.payments.instalments.services import (
     charge_due_instalments,
     charge_instalment,
     pay_instalment_by_hand,
+    start_instalment_plan,
 )
 from comptoir.payments.models import Payment, PaymentStatus
 from tests.payments.instalments.factories import (
@@ -147,9 +149,22 @@ def test_an_order_already_on_a_plan_cannot_start_another(channel):
     order.status = OrderStatus.AWAITING_PAYMENT  # as if the page were posted twice before the first answer
     order.save()
 
-    with pytest.raises(InstalmentPlanExistsError):
+    # The order's guard refuses first (its first instalment took money the order has not settled), before any
+    # call to the provider; the payments domain refuses a second plan too, for callers without that guard.
+    with pytest.raises(PaymentInProgressError):
         pay_order_in_instalments(
             order_id=order.pk, offer_id=plan_of(order).offer_id, method_code="test:card", data={"card_number": SUCCESS}
+        )
+    with pytest.raises(InstalmentPlanExistsError):
+        start_instalment_plan(
+            order_ref=order.ref,
+            channel_id=channel.pk,
+            offer_id=plan_of(order).offer_id,
+            amount_due=order.money(order.total),
+            country="FR",
+            product_kinds=["physical"],
+            method_code="test:card",
+            data={"card_number": SUCCESS},
         )
 
     assert Payment.objects.filter(order_ref=order.ref).count() == 1
