@@ -133,9 +133,10 @@ def mark_cash_on_delivery_returned(
     given back as on a cancellation (`release_order_commitments`: units not shipped, voucher, gift cards,
     instalments); its parcels become "returned to sender"; the order is cancelled along the state machine
     (awaiting payment -> cancelled) with the reason on its public timeline, and `note`, if any, as a staff
-    note. The shipped units are not put back on sale yet: they are in the carrier's van. They come back as an
-    approved return (returned, returned_to_sender lines) that staff book when the parcel arrives, through
-    `receive_return` like any return: back on sale, or written off if damaged or lost. Returns that return.
+    note. The shipped units are not put back on sale yet: they are in the carrier's van. They wait as an
+    approved return whose lines have the reason `returned_to_sender`, which staff book when the parcel arrives
+    through `receive_return`, like any return: back on sale, or written off if damaged or lost (once: a return
+    is received once). Returns that return.
 
     Raises OrderStateError (nothing written) for an order not paid cash on delivery, not shipped, already paid,
     cancelled or returned, or with a parcel already delivered; PaymentStateError if cash was recorded on it
@@ -154,13 +155,15 @@ def mark_cash_on_delivery_returned(
         lines = list(order.lines.all())
         shipments = list(order.shipments.all())
         _check_returnable_to_sender(order, lines, shipments)
-        release_order_commitments(order)
-        offline_services.void_cash_on_delivery(order_ref=order.ref, note=note)
-        offline_services.cancel_offline_payments(order_ref=order.ref)  # any other method started meanwhile
+        # The order's own rows first (its parcels, its new return), then, in the global lock order, stock,
+        # vouchers and gift cards, the instalment plan, payments, and the invoice counter last.
         Shipment.objects.filter(order=order, status=ShipmentStatus.SHIPPED).update(status=ShipmentStatus.RETURNED)
         with translation.override(order.language or django_settings.LANGUAGE_CODE):
             message = str(_BUYER_MESSAGES[outcome])
         ret = _return_to_sender(order, lines, message)
+        release_order_commitments(order)
+        offline_services.void_cash_on_delivery(order_ref=order.ref, note=note)
+        offline_services.cancel_offline_payments(order_ref=order.ref)  # any other method started meanwhile
         move(order, OrderStatus.CANCELLED, actor_id=actor_id)
         log(
             order,
