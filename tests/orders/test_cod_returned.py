@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 
 from comptoir.core.errors import InvalidInputError
 from comptoir.core.money import Money
@@ -138,7 +139,7 @@ def test_the_buyer_is_told_why_in_the_cancellation_email_and_on_the_tracking_pag
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        mark_cash_on_delivery_returned(order_id=cod.order.pk, note="internal: rude on the phone")
+        ret = mark_cash_on_delivery_returned(order_id=cod.order.pk, note="internal: rude on the phone")
 
     cancellation = [m for m in mail.outbox if "cancelled" in m.subject]
     assert len(cancellation) == 1 and cancellation[0].to == [cod.order.email]
@@ -147,6 +148,8 @@ def test_the_buyer_is_told_why_in_the_cancellation_email_and_on_the_tracking_pag
     assert "Cancelled" in page and "The parcel was refused on delivery and has been returned to us." in page
     assert "Returned to sender" in page  # the parcel
     assert "rude on the phone" not in page and "rude on the phone" not in cancellation[0].body
+    parcel_back = client.get(reverse("returns:guest_detail", args=[cod.order.token, ret.number]))
+    assert parcel_back.status_code == 200 and "Returned to sender (cash on delivery)" in parcel_back.content.decode()
 
 
 # --- what is refused, writing nothing ---------------------------------------------------------------------
