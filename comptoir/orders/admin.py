@@ -1,8 +1,9 @@
 """Orders in the back office: the list staff work from, the order page, and every staff action on an order.
 
 Orders are written by the order services only. The order page is read-only; each action (ship, mark a parcel
-delivered, ready for pickup, cancel, note, edit, refund, complete) is a view of its own under the order's
-URL, reached by POST with the CSRF token, allowed to staff holding `orders.change_order`, and calls one
+delivered, ready for pickup, cancel, note, edit, refund, complete, and the cash actions of admin_offline.py) is
+a view of its own under the order's URL, reached by POST with the CSRF token, allowed to staff holding
+`orders.change_order` (and, for some, a permission of their own), and calls one
 service with the staff member as the actor. A service's refusal (a `DomainError`: the order is not paid,
 more units than remain, a refund above what was paid) is shown as an error message and changes nothing.
 """
@@ -125,6 +126,7 @@ class OrderAdmin(ServiceActions, ModelAdmin):
             ("ready-for-pickup/", self.ready_for_pickup_view, "ready_for_pickup"),
             ("complete/", self.complete_view, "complete"),
             ("paid-in-store/", self.paid_in_store_view, "paid_in_store"),
+            ("returned-to-sender/", self.returned_to_sender_view, "returned_to_sender"),
         ]
         return [
             *[
@@ -289,6 +291,12 @@ class OrderAdmin(ServiceActions, ModelAdmin):
 
         return paid_in_store_view(self, request, order_id)
 
+    def returned_to_sender_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
+        """A cash-on-delivery parcel refused or not collected (comptoir/orders/admin_offline.py)."""
+        from comptoir.orders.admin_offline import returned_to_sender_view
+
+        return returned_to_sender_view(self, request, order_id)
+
     # --- cancel, note, complete ----------------------------------------------------------------------------
 
     def cancel_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
@@ -409,7 +417,17 @@ class OrderAdmin(ServiceActions, ModelAdmin):
         )
 
 
-_ACTION_NAMES = ["ship", "edit", "cancel", "note", "refund", "ready_for_pickup", "complete", "paid_in_store"]
+_ACTION_NAMES = [
+    "ship",
+    "edit",
+    "cancel",
+    "note",
+    "refund",
+    "ready_for_pickup",
+    "complete",
+    "paid_in_store",
+    "returned_to_sender",
+]
 
 
 def _refund_order(order: Order, amount: Money, data: dict[str, Any], *, actor_id: int) -> Any:

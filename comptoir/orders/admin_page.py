@@ -33,6 +33,7 @@ from comptoir.orders.models import (
 )
 from comptoir.orders.states import EDITABLE, PAID_STATES, can_move, may_ship
 from comptoir.payments.models import Payment, PaymentStatus, PaymentTransaction
+from comptoir.payments.providers.offline import CASH_ON_DELIVERY
 
 STATUS_LABELS = {
     OrderStatus.AWAITING_PAYMENT: "warning",
@@ -216,7 +217,7 @@ def build_page(order: Order, payments: list[Payment], *, refundable: Money) -> O
         ShipmentRow(
             shipment,
             [(_line_name(by_id.get(item.order_line_id)), item.quantity) for item in shipment.lines.all()],
-            shipment.status != ShipmentStatus.DELIVERED,
+            shipment.status in (ShipmentStatus.SHIPPED, ShipmentStatus.READY_FOR_PICKUP),
         )
         for shipment in order.shipments.all()
     ]
@@ -265,7 +266,8 @@ def build_page(order: Order, payments: list[Payment], *, refundable: Money) -> O
 
 
 def allowed_actions(order: Order, lines: list[OrderLine], *, refundable: Decimal) -> set[str]:
-    """The staff actions the order's status allows (the services have the last word; this hides buttons)."""
+    """The staff actions the order's status allows (the services have the last word; this hides buttons).
+    `order.shipments` should be prefetched."""
     status = order.status
     nothing_shipped = not any(line.quantity_fulfilled for line in lines)
     allowed = {"note"}
@@ -277,6 +279,13 @@ def allowed_actions(order: Order, lines: list[OrderLine], *, refundable: Decimal
         allowed.add("cancel")
     if status == OrderStatus.AWAITING_PAYMENT and order.pickup_store_id:
         allowed.add("paid_in_store")
+    if (
+        status == OrderStatus.AWAITING_PAYMENT
+        and order.payment_method == CASH_ON_DELIVERY
+        and not nothing_shipped
+        and all(shipment.status == ShipmentStatus.SHIPPED for shipment in order.shipments.all())
+    ):
+        allowed.add("returned_to_sender")
     if status in EDITABLE and nothing_shipped:
         allowed.add("edit")
     if status in PAID_STATES and status != OrderStatus.REFUNDED and refundable > 0:

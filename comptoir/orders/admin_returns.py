@@ -31,6 +31,7 @@ from comptoir.orders.admin_actions import NOT_RUN, ServiceActions
 from comptoir.orders.admin_page import money_text
 from comptoir.orders.forms import ReceiveReturnForm, RefundReturnForm, RejectReturnForm
 from comptoir.orders.models import ReturnLine, ReturnRequest, ReturnStatus
+from comptoir.orders.models.returns import RETURNED_TO_SENDER
 
 CHANGE_RETURNS = "orders.change_returnrequest"
 RETURN_LABELS = {
@@ -46,6 +47,15 @@ STEPS = {
     ReturnStatus.APPROVED: ["receive", "reject"],
     ReturnStatus.RECEIVED: ["refund"],
 }
+
+
+def steps_for(found: ReturnRequest, lines: list[ReturnLine]) -> list[str]:
+    """A cash-on-delivery parcel returned to sender is only received (written off if lost or damaged): the
+    buyer asked for nothing, so there is nothing to reject, and nothing was paid, so nothing to refund."""
+    steps = STEPS.get(found.status, [])
+    if any(line.reason == RETURNED_TO_SENDER for line in lines):
+        steps = [step for step in steps if step == "receive"]
+    return steps
 
 
 def returns_service(name: str, module: str = "returns") -> Callable[..., Any]:
@@ -136,7 +146,8 @@ class ReturnRequestAdmin(ServiceActions, ModelAdmin):
         if not self.has_view_or_change_permission(request, found):
             raise PermissionDenied
         may_act = request.user.has_perm(CHANGE_RETURNS)
-        steps = STEPS.get(found.status, []) if may_act else []
+        lines = list(found.lines.all())
+        steps = steps_for(found, lines) if may_act else []
         context = admin_context(
             self,
             request,
@@ -144,7 +155,8 @@ class ReturnRequestAdmin(ServiceActions, ModelAdmin):
             original=found,
             request_obj=found,
             order=found.order,
-            lines=list(found.lines.all()),
+            lines=lines,
+            returned_to_sender=any(line.reason == RETURNED_TO_SENDER for line in lines),
             status_type=RETURN_LABELS.get(found.status, ""),
             refunded=money_text(found.refund_amount, found.order.currency) if found.refund_amount else "",
             steps=steps,

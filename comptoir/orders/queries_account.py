@@ -144,6 +144,7 @@ class TimelineEntry:
     at: datetime
     label: str
     message: str
+    kind: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +209,13 @@ class OrderDetail:
 
     def shipment(self, shipment_id: int | None) -> ShipmentView | None:
         return next((s for s in self.shipments if s.id == shipment_id), None)
+
+    @property
+    def cancellation_reason(self) -> str:
+        """Why the order was cancelled, as the buyer was told on its timeline ("" when not cancelled or not said)."""
+        if self.status != OrderStatus.CANCELLED:
+            return ""
+        return next((e.message for e in reversed(self.timeline) if e.kind == OrderEventKind.CANCELLED), "")
 
 
 def get_account_order(*, user_id: int | None, number: str) -> OrderDetail:
@@ -359,7 +367,7 @@ def _timeline(order: Order) -> list[TimelineEntry]:
             label = str(event.get_kind_display())
             if event.kind == OrderEventKind.SHIPPED and not message:
                 message = " ".join(part for part in (data.get("carrier"), data.get("tracking_number")) if part)
-        entries.append(TimelineEntry(at=event.created_at, label=label, message=message))
+        entries.append(TimelineEntry(at=event.created_at, label=label, message=message, kind=event.kind))
     return entries
 
 

@@ -29,10 +29,11 @@ from comptoir.core.errors import ConflictError, InvalidInputError, NotFoundError
 from comptoir.core.events import record_event
 from comptoir.core.money import Money
 from comptoir.payments.errors import PaymentMethodUnavailableError, PaymentNotFoundError, PaymentStateError
-from comptoir.payments.gateways import gateway_for
+from comptoir.payments.gateways import ProviderStatus, gateway_for
 from comptoir.payments.models import Payment, PaymentStatus, PaymentTransaction, TransactionKind, TransactionStatus
 from comptoir.payments.providers.offline import (
     BANK_TRANSFER,
+    CASH_ON_DELIVERY,
     METHODS,
     references_in,
 )
@@ -187,6 +188,48 @@ def cancel_offline_payments(*, order_ref: str) -> int:
             payment.status = PaymentStatus.CANCELLED
             payment.save(update_fields=["status", "updated_at"])
     return len(pending)
+
+
+def void_cash_on_delivery(*, order_ref: str, note: str = "") -> list[Payment]:
+    """The carrier brought a cash-on-delivery parcel back (refused, or nobody home): no cash was taken and none
+    will be. Each pending cash-on-delivery payment of the order is cancelled, with a void row in its ledger
+    that moves nothing (the payment_ledger invariant), so nothing can mark it paid later: a capture needs a
+    pending payment (`capture_offline_payment` refuses it). Emits `payments.payment_cancelled` per payment.
+
+    Under the payments' row locks, in primary-key order (4th in comptoir/core/locks.py; the caller holds the
+    order's). Raises PaymentStateError, writing nothing, when money was recorded on one of them: that money
+    was collected, and the parcel cannot have been refused. Returns the payments cancelled (none: nothing was
+    awaited)."""
+    with transaction.atomic():
+        payments = list(
+            Payment.objects.select_for_update()
+            .filter(order_ref=order_ref, provider="offline", method=CASH_ON_DELIVERY)
+            .order_by("pk")
+        )
+        if collected := [p.reference for p in payments if p.captured_amount > 0]:
+            raise PaymentStateError(
+                detail=_("Cash was already recorded on payment %(payment)s of this order.")
+                % {"payment": ", ".join(collected)},
+                data={"payments": collected},
+            )
+        pending = [p for p in payments if p.status == PaymentStatus.PENDING]
+        for payment in pending:
+            payment.status = PaymentStatus.CANCELLED
+            payment.save(update_fields=["status", "updated_at"])
+            PaymentTransaction.objects.create(
+                payment=payment,
+                kind=TransactionKind.VOID,
+                status=TransactionStatus.SUCCEEDED,
+                amount=payment.amount,
+                currency=payment.currency,
+                provider_reference=payment.provider_reference,
+                # Once per payment, whatever retries: the unique provider event id stands behind it.
+                provider_event_id=f"cod-returned:{payment.reference}"[:120],
+                provider_status=ProviderStatus.CANCELLED,
+                message=(note or _("Parcel returned to sender: no cash collected."))[:300],
+            )
+            record_event("payments.payment_cancelled", order_ref=order_ref, payment=payment.reference)
+    return pending
 
 
 # --- bank statements --------------------------------------------------------------------------------------

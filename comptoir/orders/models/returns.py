@@ -29,6 +29,13 @@ class ReturnReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# Not a reason a buyer gives: a cash-on-delivery parcel the buyer refused or never collected, on its way back to
+# the shop (comptoir/orders/services/offline.py, refuse_cash_on_delivery). Its return is booked like any other
+# (back on sale or written off) but never refunded: nothing was paid. Buyers choose among ReturnReason only.
+RETURNED_TO_SENDER = "returned_to_sender"
+LINE_REASONS = [*ReturnReason.choices, (RETURNED_TO_SENDER, _("Returned to sender (cash on delivery)"))]
+
+
 class ReturnRequest(models.Model):
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="returns")
     number = models.CharField(_("number"), max_length=30, unique=True)
@@ -55,7 +62,7 @@ class ReturnLine(models.Model):
     return_request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="lines")
     order_line = models.ForeignKey("orders.OrderLine", on_delete=models.CASCADE, related_name="return_lines")
     quantity = models.PositiveIntegerField(_("quantity"))
-    reason = models.CharField(_("reason"), max_length=20, choices=ReturnReason.choices)
+    reason = models.CharField(_("reason"), max_length=20, choices=LINE_REASONS)
     quantity_restocked = models.PositiveIntegerField(_("restocked"), default=0)
     quantity_written_off = models.PositiveIntegerField(_("written off"), default=0)
 

@@ -13,6 +13,8 @@ class ShipmentStatus(models.TextChoices):
     READY_FOR_PICKUP = "ready_for_pickup", pgettext_lazy("shipment status", "Ready for pickup")
     SHIPPED = "shipped", pgettext_lazy("shipment status", "Shipped")
     DELIVERED = "delivered", pgettext_lazy("shipment status", "Delivered")
+    # Refused by the buyer or never collected, and sent back by the carrier (cash on delivery).
+    RETURNED = "returned", pgettext_lazy("shipment status", "Returned to sender")
 
 
 class Shipment(models.Model):

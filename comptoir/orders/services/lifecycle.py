@@ -94,10 +94,6 @@ def cancel_order(*, order_id: int, actor_id: int | None = None, reason: str = ""
     """Cancel an order nothing of which has shipped: its stock goes back on sale, the voucher use is
     given back, gift cards are credited and what was paid is refunded in full. All or nothing.
     Raises OrderStateError for an order already shipped, cancelled or refunded."""
-    from comptoir.pricing.giftcards import credit_gift_card
-    from comptoir.pricing.models import GiftCardTransaction
-    from comptoir.pricing.vouchers import release_voucher
-
     with transaction.atomic():
         order = locks.order(order_id=order_id)
         if order.status not in (OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID) or any(
@@ -109,37 +105,49 @@ def cancel_order(*, order_id: int, actor_id: int | None = None, reason: str = ""
                 data={"status": order.status},
             )
         was_paid = order.status in PAID_STATES
-        deallocate_order(order_ref=order.ref)
-        release_voucher(order_ref=order.ref)
-        # What each card still has to get back: its debits for this order less what was credited already.
-        owed: dict[str, Decimal] = {}
-        for code, amount in (
-            GiftCardTransaction.objects.filter(order_ref=order.ref, kind__in=["debit", "credit"])
-            .order_by("pk")
-            .values_list("gift_card__code", "amount")
-        ):
-            owed[code] = owed.get(code, Decimal(0)) - amount  # debits are negative, credits positive
-        for code, amount in owed.items():
-            if amount > 0:
-                credit_gift_card(
-                    code=code, amount=Money(amount, order.currency), order_ref=order.ref, reason="cancellation"
-                )
-        # Instalments not charged yet never will be (one in flight is refunded when it lands). The plan row
-        # is locked at the payments' level of the global lock order, after stock and gift cards.
-        cancel_instalment_plan(order_ref=order.ref, reason="order cancelled")
+        release_order_commitments(order)
         cancel_offline_payments(order_ref=order.ref)
         if was_paid:
             for payment in payment_queries.refundable_payments(order_ref=order.ref):
                 refund_payment(
                     reference=payment.reference, amount=payment.refundable, key=f"cancel:{payment.reference}"
                 )
-            _credit_cancelled_invoice(order)
+            credit_cancelled_invoice(order)
         move(order, OrderStatus.CANCELLED, actor_id=actor_id)
         log(order, OrderEventKind.CANCELLED, reason, public=True, actor_id=actor_id)
     return order
 
 
-def _credit_cancelled_invoice(order: Order) -> None:
+def release_order_commitments(order: Order) -> None:
+    """What a cancelled order gives back, under its lock (taken by the caller): the stock still promised to it,
+    its voucher use, what gift cards paid, and the instalments not charged yet. In the global lock order of
+    comptoir/core/locks.py: stock, then vouchers and gift cards, then the instalment plan (payments' level);
+    the caller deals with the order's payments after this."""
+    from comptoir.pricing.giftcards import credit_gift_card
+    from comptoir.pricing.models import GiftCardTransaction
+    from comptoir.pricing.vouchers import release_voucher
+
+    deallocate_order(order_ref=order.ref)
+    release_voucher(order_ref=order.ref)
+    # What each card still has to get back: its debits for this order less what was credited already.
+    owed: dict[str, Decimal] = {}
+    for code, amount in (
+        GiftCardTransaction.objects.filter(order_ref=order.ref, kind__in=["debit", "credit"])
+        .order_by("pk")
+        .values_list("gift_card__code", "amount")
+    ):
+        owed[code] = owed.get(code, Decimal(0)) - amount  # debits are negative, credits positive
+    for code, amount in owed.items():
+        if amount > 0:
+            credit_gift_card(
+                code=code, amount=Money(amount, order.currency), order_ref=order.ref, reason="cancellation"
+            )
+    # Instalments not charged yet never will be (one in flight is refunded when it lands). The plan row
+    # is locked at the payments' level of the global lock order, after stock and gift cards.
+    cancel_instalment_plan(order_ref=order.ref, reason="order cancelled")
+
+
+def credit_cancelled_invoice(order: Order) -> None:
     """An invoice already issued is never deleted: a credit note for its whole amount cancels it."""
     from comptoir.orders.invoices import CreditLine, issue_credit_note
     from comptoir.orders.models import Invoice, InvoiceKind

@@ -1,5 +1,5 @@
-"""Orders paid offline: waiting for a bank transfer (with its deadline), cash collected on delivery, payment
-taken in store, a bank statement line matched by hand.
+"""Orders paid offline: waiting for a bank transfer (with its deadline), cash collected on delivery or the parcel
+returned to sender, payment taken in store, a bank statement line matched by hand.
 
 The money itself is recorded by comptoir/payments/offline_services.py; here is what needs the order: its
 lock (taken first, before the payment's, per comptoir/core/locks.py), its amount due, its status.
@@ -9,15 +9,30 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import transaction
-from django.utils import timezone
+from django.conf import settings as django_settings
+from django.db import models, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from comptoir.core.errors import InvalidInputError
+from comptoir.core.events import record_event
 from comptoir.core.money import Money
 from comptoir.orders import locks
 from comptoir.orders.errors import OrderNotFoundError, OrderStateError
-from comptoir.orders.models import Order, OrderEventKind, OrderStatus
-from comptoir.orders.services._timeline import log
+from comptoir.orders.models import (
+    Order,
+    OrderEventKind,
+    OrderLine,
+    OrderStatus,
+    ReturnLine,
+    ReturnRequest,
+    ReturnStatus,
+    Shipment,
+    ShipmentStatus,
+)
+from comptoir.orders.models.returns import RETURNED_TO_SENDER
+from comptoir.orders.services._timeline import log, move
 from comptoir.payments import offline_queries, offline_services
 from comptoir.payments.errors import PaymentMethodUnavailableError, PaymentStateError
 from comptoir.payments.models import Payment, PaymentStatus, PaymentTransaction
@@ -25,13 +40,33 @@ from comptoir.payments.providers.offline import BANK_TRANSFER, CASH_ON_DELIVERY,
 from comptoir.payments.statement_models import OfflineMethodSettings, StatementLine
 
 IN_STORE_KINDS = ("cash", "card")
+MAX_NOTE = 2000
+
+
+class ParcelReturned(models.TextChoices):
+    """Why the carrier brought a cash-on-delivery parcel back."""
+
+    REFUSED = "refused", gettext_lazy("Refused by the buyer on delivery")
+    NOT_COLLECTED = "not_collected", gettext_lazy("Not collected: nobody home, or left at the pickup point")
+
+
+# What the buyer reads on their order's page, in the order's language.
+_BUYER_MESSAGES = {
+    ParcelReturned.REFUSED: gettext_lazy("The parcel was refused on delivery and has been returned to us."),
+    ParcelReturned.NOT_COLLECTED: gettext_lazy(
+        "The parcel could not be delivered or was not collected, and has been returned to us."
+    ),
+}
+
+
+def _collected(order: Order) -> Money:
+    from comptoir.payments import queries as payment_queries
+
+    return payment_queries.captured_total(order_ref=order.ref, currency=order.currency)
 
 
 def _left_to_collect(order: Order) -> Money:
-    from comptoir.payments import queries as payment_queries
-
-    captured = payment_queries.captured_total(order_ref=order.ref, currency=order.currency)
-    return order.amount_due - captured
+    return order.amount_due - _collected(order)
 
 
 def start_offline_order_payment(*, order: Order, method_code: str) -> Payment:
@@ -86,6 +121,126 @@ def collect_cash_on_delivery(*, order: Order, actor_id: int | None = None) -> Or
         )
     log(order, OrderEventKind.NOTE, _("Cash collected on delivery."), public=False, actor_id=actor_id)
     return settle_order_payments(order_id=order.pk)
+
+
+def mark_cash_on_delivery_returned(
+    *, order_id: int, outcome: str = ParcelReturned.REFUSED, note: str = "", actor_id: int | None = None
+) -> ReturnRequest:
+    """The carrier brought a cash-on-delivery parcel back: the buyer refused it, or was never there to pay.
+
+    All or nothing, under the order's lock: the awaited cash-on-delivery payment is cancelled with a void row
+    in its ledger (`void_cash_on_delivery`: nothing can mark it paid later); what the order still holds is
+    given back as on a cancellation (`release_order_commitments`: units not shipped, voucher, gift cards,
+    instalments); its parcels become "returned to sender"; the order is cancelled along the state machine
+    (awaiting payment -> cancelled) with the reason on its public timeline, and `note`, if any, as a staff
+    note. The shipped units are not put back on sale yet: they are in the carrier's van. They wait as an
+    approved return whose lines have the reason `returned_to_sender`, which staff book when the parcel arrives
+    through `receive_return`, like any return: back on sale, or written off if damaged or lost (once: a return
+    is received once). Returns that return.
+
+    Raises OrderStateError (nothing written) for an order not paid cash on delivery, not shipped, already paid,
+    cancelled or returned, or with a parcel already delivered; PaymentStateError if cash was recorded on it
+    meanwhile; InvalidInputError for an unknown outcome or a note too long. Emits `orders.order_cancelled`
+    (the buyer's e-mail), `payments.payment_cancelled` and `orders.cash_on_delivery_returned`.
+    """
+    from comptoir.orders.services.lifecycle import credit_cancelled_invoice, release_order_commitments
+
+    if outcome not in ParcelReturned.values:
+        raise InvalidInputError(detail=_("Say why the parcel came back."), data={"outcome": outcome})
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise InvalidInputError(detail=_("The note is too long: at most %(max)s characters.") % {"max": MAX_NOTE})
+    with transaction.atomic():
+        order = locks.order(order_id=order_id)
+        lines = list(order.lines.all())
+        shipments = list(order.shipments.all())
+        _check_returnable_to_sender(order, lines, shipments)
+        # The order's own rows first (its parcels, its new return), then, in the global lock order, stock,
+        # vouchers and gift cards, the instalment plan, payments, and the invoice counter last.
+        Shipment.objects.filter(order=order, status=ShipmentStatus.SHIPPED).update(status=ShipmentStatus.RETURNED)
+        with translation.override(order.language or django_settings.LANGUAGE_CODE):
+            message = str(_BUYER_MESSAGES[outcome])
+        ret = _return_to_sender(order, lines, message)
+        release_order_commitments(order)
+        offline_services.void_cash_on_delivery(order_ref=order.ref, note=note)
+        offline_services.cancel_offline_payments(order_ref=order.ref)  # any other method started meanwhile
+        move(order, OrderStatus.CANCELLED, actor_id=actor_id)
+        log(
+            order,
+            OrderEventKind.CANCELLED,
+            message,
+            public=True,
+            actor_id=actor_id,
+            cash_on_delivery=outcome,
+            return_id=ret.pk,
+            number=ret.number,
+        )
+        if note:
+            log(order, OrderEventKind.NOTE, note, public=False, actor_id=actor_id)
+        credit_cancelled_invoice(order)  # none is issued before the cash, unless by hand; the counter locks last
+        record_event("orders.cash_on_delivery_returned", order_id=order.pk, return_id=ret.pk, outcome=outcome)
+    return ret
+
+
+def _check_returnable_to_sender(order: Order, lines: list[OrderLine], shipments: list[Shipment]) -> None:
+    number = {"number": order.number}
+    if order.payment_method != CASH_ON_DELIVERY:
+        raise OrderStateError(
+            detail=_("Order %(number)s is not paid cash on delivery: cancel it or use a return instead.") % number,
+            data={"status": order.status, "payment_method": order.payment_method},
+        )
+    if any(s.status == ShipmentStatus.RETURNED for s in shipments):
+        raise OrderStateError(
+            detail=_("Order %(number)s was already returned to sender.") % number,
+            data={"status": order.status, "returned_to_sender": True},
+        )
+    if order.status != OrderStatus.AWAITING_PAYMENT:
+        detail = (
+            _("Order %(number)s is cancelled.")
+            if order.status == OrderStatus.CANCELLED
+            else _("Order %(number)s is paid: the carrier collected the cash. Use a return instead.")
+        )
+        raise OrderStateError(detail=detail % number, data={"status": order.status})
+    if not any(line.quantity_fulfilled for line in lines):
+        raise OrderStateError(
+            detail=_("Nothing of order %(number)s has shipped yet: cancel the order instead.") % number,
+            data={"status": order.status},
+        )
+    if any(s.status == ShipmentStatus.DELIVERED for s in shipments):
+        raise OrderStateError(
+            detail=_(
+                "A parcel of order %(number)s was delivered: the buyer has those goods. Record the cash received, "
+                "or cancel what is left with the carrier."
+            )
+            % number,
+            data={"status": order.status, "delivered": True},
+        )
+    if _collected(order).amount > 0:
+        raise OrderStateError(
+            detail=_("Money was already recorded on order %(number)s: refund it before anything else.") % number,
+            data={"status": order.status},
+        )
+
+
+def _return_to_sender(order: Order, lines: list[OrderLine], message: str) -> ReturnRequest:
+    """The parcel on its way back, as an approved return of every unit shipped: booked when it arrives."""
+    count = ReturnRequest.objects.filter(order=order).count()
+    ret = ReturnRequest.objects.create(
+        order=order, number=f"R-{order.number}-{count + 1}", status=ReturnStatus.APPROVED, staff_note=message
+    )
+    ReturnLine.objects.bulk_create(
+        [
+            ReturnLine(
+                return_request=ret,
+                order_line=line,
+                quantity=line.quantity_fulfilled - line.quantity_returned,
+                reason=RETURNED_TO_SENDER,
+            )
+            for line in lines
+            if line.quantity_fulfilled > line.quantity_returned
+        ]
+    )
+    return ret
 
 
 def record_in_store_payment(

@@ -37,7 +37,7 @@ from comptoir.orders.models import (
     ReturnStatus,
     Shipment,
 )
-from comptoir.orders.models.returns import ReturnReason
+from comptoir.orders.models.returns import RETURNED_TO_SENDER, ReturnReason
 from comptoir.orders.services._timeline import log
 from comptoir.orders.states import RETURNABLE
 
@@ -291,7 +291,8 @@ def approve_return(*, return_id: int, note: str = "", actor_id: int | None = Non
 
 def reject_return(*, return_id: int, note: str, actor_id: int | None = None) -> ReturnRequest:
     """Staff refuse a requested or approved (not yet received) return, saying why: the note is shown to the
-    buyer on the order's timeline. Raises InvalidInputError without a note, ReturnStateError otherwise.
+    buyer on the order's timeline. Raises InvalidInputError without a note, ReturnStateError otherwise (and for
+    a cash-on-delivery parcel returned to sender, which is received, never rejected).
     Emits `orders.return_rejected`."""
     note = (note or "").strip()
     if not note:
@@ -301,6 +302,15 @@ def reject_return(*, return_id: int, note: str, actor_id: int | None = None) -> 
         _require_status(
             ret, OPEN_STATUSES, "Return %(number)s is %(status)s: only a return not yet received can be rejected."
         )
+        if ret.lines.filter(reason=RETURNED_TO_SENDER).exists():
+            raise ReturnStateError(
+                detail=_(
+                    "Return %(number)s is a parcel returned to sender: receive it when it arrives, with its units "
+                    "written off if it is damaged or lost."
+                )
+                % {"number": ret.number},
+                data={"return": ret.number, "status": ret.status},
+            )
         ret.staff_note = note[:MAX_NOTE]
         _set_status(order, ret, ReturnStatus.REJECTED, actor_id=actor_id, message=ret.staff_note)
     return ret

@@ -132,7 +132,7 @@ def fulfil_order(
 def mark_shipment_delivered(*, shipment_id: int, actor_id: int | None = None) -> Shipment:
     """The carrier delivered a parcel; when every parcel of a fully shipped order is delivered, so is the order.
     For cash on delivery, the last parcel delivered records the money the carrier collected (the order is then
-    paid and moves on to delivered)."""
+    paid and moves on to delivered). A parcel returned to sender is refused (OrderStateError)."""
     shipment = Shipment.objects.filter(pk=shipment_id).only("order_id").first()
     if shipment is None:
         raise InvalidOrderLinesError(detail="No such shipment.", data={"shipment": shipment_id})
@@ -141,6 +141,12 @@ def mark_shipment_delivered(*, shipment_id: int, actor_id: int | None = None) ->
         shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
         if shipment.status == ShipmentStatus.DELIVERED:
             return shipment
+        if shipment.status == ShipmentStatus.RETURNED:
+            # Refused or not collected, and brought back (cash on delivery): the order is cancelled.
+            raise OrderStateError(
+                detail=f"This parcel of order {order.number} was returned to sender: it cannot be delivered.",
+                data={"status": order.status, "shipment": shipment.pk},
+            )
         shipment.status, shipment.delivered_at = ShipmentStatus.DELIVERED, timezone.now()
         shipment.save(update_fields=["status", "delivered_at"])
         log(order, OrderEventKind.DELIVERED, public=True, actor_id=actor_id, shipment_id=shipment.pk)
