@@ -18,6 +18,7 @@ payment row stand behind every rule.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 from collections.abc import Mapping
@@ -135,16 +136,34 @@ def confirm_payment(*, reference: str, data: Mapping[str, str]) -> Payment:
     return _record(reference, result, kind=TransactionKind.AUTHORIZE, source="confirm", retry_failed=True)
 
 
-def refresh_payment(*, reference: str) -> Payment:
+def refresh_payment(*, reference: str, refunds: bool = False) -> Payment:
     """Ask the provider where an undecided payment stands (the buyer's return from 3-D Secure or a redirect,
-    reconciliation) and record it. A payment already decided is returned without asking."""
+    reconciliation) and record it, with the refunds and chargebacks it shows that the ledger does not have
+    (`follow_provider_refunds`). A payment already decided is returned without asking, unless `refunds`
+    (staff's "Ask the provider"): a paid payment is then asked for refunds and chargebacks made outside the
+    shop. A provider that cannot list them leaves a note for `reconcile_payments` and changes nothing."""
+    from comptoir.payments.provider_refunds import ProviderUnreachableError, follow_provider_refunds
+
     payment = Payment.objects.filter(reference=reference).first()
     if payment is None:
         raise PaymentNotFoundError(data={"payment": reference})
     if payment.status not in UNDECIDED:
+        if refunds and payment.status in CAPTURED_STATES:
+            try:
+                return follow_provider_refunds(payment=payment, force=True)
+            except ProviderUnreachableError:
+                raise PaymentStateError(
+                    detail=f"The provider could not list the refunds of {reference}; asked again later."
+                ) from None
         return payment
     result = _call(_gateway(payment).fetch, reference=reference, provider_reference=payment.provider_reference)
-    return _record(reference, result, kind=TransactionKind.PROVIDER_EVENT, source="fetch")
+    payment = _record(reference, result, kind=TransactionKind.PROVIDER_EVENT, source="fetch")
+    if result.refunded_total is not None or result.charged_back_total is not None:
+        with contextlib.suppress(ProviderUnreachableError):  # noted on the ledger: reconcile_payments asks again
+            payment = follow_provider_refunds(
+                payment=payment, refunded=result.refunded_total, charged_back=result.charged_back_total
+            )
+    return payment
 
 
 def capture_payment(*, reference: str, amount: Money | None = None, key: str = "") -> Payment:
@@ -229,7 +248,8 @@ def reconcile_payments(*, older_than_minutes: int = 15, limit: int = 200) -> dic
     """Ask the providers about payments still undecided after `older_than_minutes` and record what they say
     (captured: the order gets paid through `payments.payment_captured`; failed or cancelled: recorded).
     Returns counts by the state each payment is in afterwards, plus `errors`."""
-    from comptoir.payments.queries import stale_payments
+    from comptoir.payments.provider_refunds import UNLISTED, ProviderUnreachableError, follow_provider_refunds
+    from comptoir.payments.queries import payments_with_unlisted_refunds, stale_payments
 
     counts: dict[str, int] = {}
     for reference in stale_payments(older_than_minutes=older_than_minutes, limit=limit):
@@ -237,6 +257,14 @@ def reconcile_payments(*, older_than_minutes: int = 15, limit: int = 200) -> dic
             status = refresh_payment(reference=reference).status
         except (PaymentMethodUnavailableError, PaymentNotFoundError):
             status = "errors"
+        counts[status] = counts.get(status, 0) + 1
+    # Paid payments whose refunds or chargebacks the provider reported but could not list (a webhook that got
+    # no answer from the provider's API): asked again until they are recorded.
+    for payment in payments_with_unlisted_refunds(limit=limit):
+        try:
+            status = follow_provider_refunds(payment=payment, force=True).status
+        except ProviderUnreachableError:
+            status = UNLISTED
         counts[status] = counts.get(status, 0) + 1
     return counts
 
@@ -246,8 +274,23 @@ def record_provider_event(*, provider: str, event: ProviderEvent) -> Payment | N
 
     Once per `event.event_id`: a redelivery (even ten at once) finds the ledger row and changes nothing.
     Events may come in any order, before or after the buyer's return: `_apply` never moves a payment back.
+    When the event gives the payment's refunded and charged-back totals (Mollie), the refunds and chargebacks
+    the ledger does not have yet are then listed and recorded, each once (`follow_provider_refunds`); raises
+    ProviderUnreachableError when the provider could not list them (the webhook answers 503 and the provider
+    delivers it again; nothing of the lists is recorded).
     Returns the payment, or None when the event is about no payment of ours (answered 200 all the same:
     the provider must not keep retrying it)."""
+    payment = _record_event(provider, event)
+    if payment is not None and (event.refunded_total is not None or event.charged_back_total is not None):
+        from comptoir.payments.provider_refunds import follow_provider_refunds
+
+        payment = follow_provider_refunds(
+            payment=payment, refunded=event.refunded_total, charged_back=event.charged_back_total
+        )
+    return payment
+
+
+def _record_event(provider: str, event: ProviderEvent) -> Payment | None:
     if PaymentTransaction.objects.filter(provider_event_id=event.event_id).exists():
         return Payment.objects.filter(transactions__provider_event_id=event.event_id).first()
     reference = _payment_reference(provider, event)
@@ -340,47 +383,96 @@ def _record(
         # Locked first, then checked: on MariaDB the snapshot of this read starts after the lock is granted.
         if event_id and PaymentTransaction.objects.filter(provider_event_id=event_id).exists():
             return payment
-        before = payment.status
-        change = _apply(payment, result, retry_failed=retry_failed, refund_each=refund_each)
-        status = result.outcome
-        if kind == TransactionKind.AUTHORIZE and change.captured:
-            kind = TransactionKind.CAPTURE
-        PaymentTransaction.objects.create(
-            payment=payment,
+        _write(
+            payment,
+            result,
             kind=kind,
-            status=(
-                TransactionStatus.FAILED
-                if status == ProviderStatus.FAILED
-                else TransactionStatus.PENDING
-                if status in (ProviderStatus.PENDING, ProviderStatus.REQUIRES_ACTION)
-                else TransactionStatus.SUCCEEDED
-            ),
-            amount=amount if amount is not None else (result.amount.amount if result.amount else payment.amount),
+            source=source,
+            event_id=event_id,
+            amount=amount,
+            retry_failed=retry_failed,
+            refund_each=refund_each,
+        )
+    return payment
+
+
+def _write(
+    payment: Payment,
+    result: ProviderResult,
+    *,
+    kind: str,
+    source: str,
+    event_id: str | None = None,
+    amount: Decimal | None = None,
+    retry_failed: bool = False,
+    refund_each: bool | str | None = None,
+) -> _Change:
+    """The body of `_record`, for a payment already locked in the current transaction (also used by
+    comptoir/payments/provider_refunds.py, which records several refunds under one lock): move the payment
+    (`_apply`), write its ledger row and record the events. Returns the deltas."""
+    before = payment.status
+    change = _apply(payment, result, retry_failed=retry_failed, refund_each=refund_each)
+    status = result.outcome
+    if kind == TransactionKind.AUTHORIZE and change.captured:
+        kind = TransactionKind.CAPTURE
+    reported = result.amount.amount if result.amount and result.amount.currency == payment.currency else None
+    error_code, message = result.error_code, result.message or ""
+    given_back = status in (ProviderStatus.REFUNDED, ProviderStatus.CHARGED_BACK)
+    if given_back and refund_each is True and reported is not None and change.refunded < reported:
+        # More given back at the provider than was left on the payment (a chargeback after a refund): the
+        # ledger keeps refunds within the capture (CHECK constraint) and this row says what was left out.
+        error_code = "exceeds_captured"
+        message = f"{message} Reported {reported}, only {change.refunded} was left to give back.".strip()
+    PaymentTransaction.objects.create(
+        payment=payment,
+        kind=kind,
+        status=(
+            TransactionStatus.FAILED
+            if status == ProviderStatus.FAILED
+            else TransactionStatus.PENDING
+            if status in (ProviderStatus.PENDING, ProviderStatus.REQUIRES_ACTION)
+            else TransactionStatus.SUCCEEDED
+        ),
+        amount=amount if amount is not None else (result.amount.amount if result.amount else payment.amount),
+        currency=payment.currency,
+        provider_reference=result.provider_reference[:120],
+        provider_event_id=event_id,
+        error_code=error_code[:60],
+        message=message[:300],
+        provider_status=status[:20],
+        captured_delta=change.captured,
+        refunded_delta=change.refunded,
+    )
+    if change.captured:
+        record_event("payments.payment_captured", order_ref=payment.order_ref, payment=payment.reference)
+    elif payment.status == PaymentStatus.AUTHORIZED and before != PaymentStatus.AUTHORIZED:
+        record_event("payments.payment_authorized", order_ref=payment.order_ref, payment=payment.reference)
+    elif payment.status == PaymentStatus.FAILED and before != PaymentStatus.FAILED:
+        record_event("payments.payment_failed", order_ref=payment.order_ref, payment=payment.reference)
+    elif payment.status == PaymentStatus.CANCELLED and before != PaymentStatus.CANCELLED:
+        record_event("payments.payment_cancelled", order_ref=payment.order_ref, payment=payment.reference)
+    if change.refunded:
+        record_event(
+            "payments.payment_refunded",
+            order_ref=payment.order_ref,
+            payment=payment.reference,
+            amount=str(change.refunded),
+        )
+    if given_back and (change.refunded or source == "adjustment"):
+        # Given back outside the shop's own refund calls (the provider's dashboard, a chargeback): the order
+        # follows (comptoir/orders/handlers.py). `refund_payment` records its refunds itself, not through here.
+        record_event(
+            "payments.provider_refund_recorded",
+            order_ref=payment.order_ref,
+            payment=payment.reference,
+            provider=payment.provider,
+            kind="chargeback" if status == ProviderStatus.CHARGED_BACK else "refund",
+            amount=str(change.refunded),
+            reported=str(reported if reported is not None else change.refunded),
             currency=payment.currency,
             provider_reference=result.provider_reference[:120],
-            provider_event_id=event_id,
-            error_code=result.error_code[:60],
-            message=(result.message or "")[:300],
-            provider_status=status[:20],
-            captured_delta=change.captured,
-            refunded_delta=change.refunded,
         )
-        if change.captured:
-            record_event("payments.payment_captured", order_ref=payment.order_ref, payment=payment.reference)
-        elif payment.status == PaymentStatus.AUTHORIZED and before != PaymentStatus.AUTHORIZED:
-            record_event("payments.payment_authorized", order_ref=payment.order_ref, payment=payment.reference)
-        elif payment.status == PaymentStatus.FAILED and before != PaymentStatus.FAILED:
-            record_event("payments.payment_failed", order_ref=payment.order_ref, payment=payment.reference)
-        elif payment.status == PaymentStatus.CANCELLED and before != PaymentStatus.CANCELLED:
-            record_event("payments.payment_cancelled", order_ref=payment.order_ref, payment=payment.reference)
-        if change.refunded:
-            record_event(
-                "payments.payment_refunded",
-                order_ref=payment.order_ref,
-                payment=payment.reference,
-                amount=str(change.refunded),
-            )
-    return payment
+    return change
 
 
 def _apply(payment: Payment, result: ProviderResult, *, retry_failed: bool, refund_each=None) -> _Change:
@@ -389,7 +481,8 @@ def _apply(payment: Payment, result: ProviderResult, *, retry_failed: bool, refu
     reported = result.amount.amount if result.amount and result.amount.currency == payment.currency else None
     captured = refunded = Decimal(0)
     undecided = payment.status in UNDECIDED or (retry_failed and payment.status == PaymentStatus.FAILED)
-    if result.provider_reference and not payment.provider_reference and status != ProviderStatus.REFUNDED:
+    given_back = status in (ProviderStatus.REFUNDED, ProviderStatus.CHARGED_BACK)
+    if result.provider_reference and not payment.provider_reference and not given_back:
         payment.provider_reference = result.provider_reference[:120]
     if result.saved_method:
         payment.saved_method = result.saved_method[:120]
@@ -404,12 +497,10 @@ def _apply(payment: Payment, result: ProviderResult, *, retry_failed: bool, refu
         payment.status = PaymentStatus.AUTHORIZED
         payment.authorized_amount = min(reported or payment.amount, payment.amount)
         payment.error = ""
-    elif status in (ProviderStatus.CAPTURED, ProviderStatus.REFUNDED) and payment.captured_amount == 0:
+    elif (status == ProviderStatus.CAPTURED or given_back) and payment.captured_amount == 0:
         # Captured now, or a refund event overtook the capture's: money was taken either way (a provider
         # refunds only what it captured). The capture is recorded once; a later "captured" changes nothing.
-        captured = (
-            payment.amount if status == ProviderStatus.REFUNDED else min(reported or payment.amount, payment.amount)
-        )
+        captured = payment.amount if given_back else min(reported or payment.amount, payment.amount)
         payment.captured_amount = captured
         payment.authorized_amount = max(payment.authorized_amount, captured)
         payment.error = ""
@@ -418,8 +509,8 @@ def _apply(payment: Payment, result: ProviderResult, *, retry_failed: bool, refu
         payment.error = (result.message or "The payment was declined.")[:300]
     elif status == ProviderStatus.CANCELLED and (undecided or payment.status == PaymentStatus.AUTHORIZED):
         payment.status = PaymentStatus.CANCELLED
-    if status == ProviderStatus.REFUNDED and reported is not None and refund_each != "ours":
-        if refund_each:  # this one refund's amount, made outside the shop (the provider's dashboard)
+    if given_back and reported is not None and refund_each != "ours":
+        if refund_each:  # this one refund's (or chargeback's) amount, made outside the shop
             refunded = min(reported, payment.captured_amount - payment.refunded_amount)
         else:  # the provider's running total: only what it adds to ours counts
             refunded = max(Decimal(0), min(reported, payment.captured_amount) - payment.refunded_amount)
@@ -474,6 +565,14 @@ def refund_payment(*, reference: str, amount: Money, key: str) -> PaymentTransac
             )
             if not result.succeeded:
                 raise PaymentStateError(detail=result.message or "The provider refused the refund.")
+            if result.provider_reference and (
+                known := PaymentTransaction.objects.filter(
+                    payment=payment, kind=TransactionKind.REFUND, provider_reference=result.provider_reference
+                ).first()
+            ):
+                # A refund the ledger already has under the provider's id: recorded from the provider's list
+                # after an earlier call with this key got no answer. It is not counted twice.
+                return known
             updated = Payment.objects.filter(
                 pk=payment.pk, refunded_amount__lte=F("captured_amount") - amount.amount
             ).update(refunded_amount=F("refunded_amount") + amount.amount)
