@@ -46,6 +46,7 @@ def follow_provider_refund(event) -> None:
         reported=payload.get("reported", payload["amount"]),
         currency=payload["currency"],
         provider_reference=payload["provider_reference"],
+        event_id=payload.get("event_id", ""),
     )
 
 

@@ -471,6 +471,7 @@ def _write(
             reported=str(reported if reported is not None else change.refunded),
             currency=payment.currency,
             provider_reference=result.provider_reference[:120],
+            event_id=event_id or "",
         )
     return change
 

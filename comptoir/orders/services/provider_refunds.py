@@ -33,18 +33,20 @@ def record_provider_refund(
     reported: str,
     currency: str,
     provider_reference: str,
+    event_id: str = "",
 ) -> Order | None:
     """Move the order as money given back at the provider says: to refunded when nothing is left to give
     back on it (payments, gift cards, instalments still to collect), else to partially refunded. Adds a
     timeline line (shown to the buyer for a refund, to staff only for a chargeback). An order not paid yet is
     settled first (the capture's event may come after this one); a cancelled or refunded order only gets the
-    line. Once per provider refund: a redelivered event changes nothing. Returns the order, or None when
-    `order_ref` names none.
+    line. Once per provider event (`event_id`, the ledger row's: Mollie's refund id, or the webhook event
+    of a provider that reports running totals): a redelivered event changes nothing. Returns the order, or
+    None when `order_ref` names none.
     """
     order_id = Order.objects.filter(number=order_ref).values_list("pk", flat=True).first()
     if order_id is None:
         return None
-    source = f"provider:{provider}:{provider_reference}"
+    source = f"provider:{event_id or f'{provider}:{provider_reference}'}"
     with transaction.atomic():
         order = locks.order(order_id=order_id)
         if OrderEvent.objects.filter(order=order, kind=OrderEventKind.REFUNDED, data__source=source).exists():
