@@ -19,13 +19,13 @@ REFUNDS = f"/v2/payments/{PAYMENT_ID}/refunds"
 CHARGEBACKS = f"/v2/payments/{PAYMENT_ID}/chargebacks"
 
 
-def mollie_account_for(httpserver, channel) -> ProviderAccount:
+def mollie_account_for(httpserver, channel, *, timeout: str = "1") -> ProviderAccount:
     """The channel takes payments with Mollie (test mode), whose API is the local server."""
     account = ProviderAccount(
         channel=channel,
         provider="mollie",
         mode="test",
-        settings={"base_url": httpserver.url_for("/"), "timeout": "1", "webhook_url": WEBHOOK_URL},
+        settings={"base_url": httpserver.url_for("/"), "timeout": timeout, "webhook_url": WEBHOOK_URL},
     )
     return save_account(account=account, secrets={"api_key": "test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM"})
 
