@@ -4,7 +4,8 @@ Some providers (Mollie) tell of them only through the payment: its webhook is ca
 shows what was refunded and charged back in all (`refunded_total`, `charged_back_total`). When those totals
 differ from the ledger, `follow_provider_refunds` asks the provider for the payment's refunds and
 chargebacks one by one (`list_adjustments`, outside any transaction) and records, under the payment's row
-lock and through the same `_write` as every other provider answer, each one the ledger does not have:
+lock and through the same `write_answer` as every other provider answer (comptoir/payments/ledger.py), each
+one the ledger does not have:
 
 - a refund the shop made itself is in the ledger already, under the provider's refund id: skipped;
 - one made elsewhere is a ledger row of kind `refund`, once per provider id (the unique provider event id);
@@ -31,9 +32,9 @@ from django.db.models import Sum
 from comptoir.core.events import record_event
 from comptoir.core.money import Money
 from comptoir.payments.gateways import ProviderAdjustment, ProviderResult, ProviderStatus, gateway_for_payment
+from comptoir.payments.ledger import lock_payment, write_answer
 from comptoir.payments.models import Payment, PaymentTransaction, TransactionKind, TransactionStatus
 from comptoir.payments.providers._http import ProviderUnreachableError
-from comptoir.payments.services import _lock, _write
 
 __all__ = ["UNLISTED", "ProviderUnreachableError", "follow_provider_refunds"]
 
@@ -98,7 +99,7 @@ def _differs(payment: Payment, refunded: Money | None, charged_back: Money | Non
 
 def _record_adjustments(reference: str, adjustments: list[ProviderAdjustment]) -> Payment:
     with transaction.atomic():
-        payment = _lock(reference)
+        payment = lock_payment(reference)
         # Read after the lock: a refund the shop was making on this payment (its call holds this lock) is in.
         counted: dict[str, Decimal] = {}
         for provider_reference, delta in PaymentTransaction.objects.filter(
@@ -116,7 +117,7 @@ def _record_adjustments(reference: str, adjustments: list[ProviderAdjustment]) -
                 if not adjustment.moved and counted.get(adjustment.provider_reference):
                     _note_reversed(payment, adjustment, seen)
             elif adjustment.moved:
-                _write(
+                write_answer(
                     payment,
                     _result(adjustment),
                     kind=TransactionKind.CHARGEBACK if adjustment.kind == "chargeback" else TransactionKind.REFUND,
@@ -182,7 +183,7 @@ def _note_reversed(payment: Payment, adjustment: ProviderAdjustment, seen: set[s
 def _note_unlisted(reference: str, refunded: Money | None, charged_back: Money | None, why: str) -> None:
     """Note on the ledger (no amount moved) that the provider has refunds or chargebacks to list again."""
     with transaction.atomic():
-        payment = _lock(reference)
+        payment = lock_payment(reference)
         reported = sum(
             (m.amount for m in (refunded, charged_back) if m is not None and m.currency == payment.currency),
             Decimal(0),

@@ -3,12 +3,13 @@ reconciliation), capture, void and refund it.
 
 The rule for every provider call: it happens OUTSIDE any database transaction (a provider may take seconds,
 and a lock held that long would queue every other buyer), then what it answered is recorded under the
-payment's row lock (4th in the global lock order, comptoir/core/locks.py) by `_apply`, the one place a
-payment's state moves. `_apply` is monotonic and idempotent: an answer or an event that says less than what
-is already known (a "pending" after "captured", a redelivered event, a "captured" after "refunded") is
-recorded in the ledger with zero deltas and changes nothing, so webhooks, the buyer's return and
-reconciliation may arrive in any order and reach the same state. A provider that cannot be reached
-(timeout, 5xx) is not a decline: the payment stays pending and `reconcile_payments` asks again.
+payment's row lock (4th in the global lock order, comptoir/core/locks.py) by `record_answer`
+(comptoir/payments/ledger.py), the one place a payment's state moves. It is monotonic and idempotent: an
+answer or an event that says less than what is already known (a "pending" after "captured", a redelivered
+event, a "captured" after "refunded") is recorded in the ledger with zero deltas and changes nothing, so
+webhooks, the buyer's return and reconciliation may arrive in any order and reach the same state. A
+provider that cannot be reached (timeout, 5xx) is not a decline: the payment stays pending and
+`reconcile_payments` asks again.
 
 Refunds are the exception: the provider is called under the payment's lock, so two refunds of one payment
 are serialised end to end and their sum can never exceed what was captured, even for an instant at the
@@ -22,8 +23,6 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -44,6 +43,7 @@ from comptoir.payments.gateways import (
     gateway_for,
     gateway_for_payment,
 )
+from comptoir.payments.ledger import UNDECIDED, lock_payment, record_answer
 from comptoir.payments.models import (
     CaptureMode,
     Payment,
@@ -56,15 +56,7 @@ from comptoir.payments.models import (
 log = logging.getLogger(__name__)
 
 OPEN = (PaymentStatus.PENDING, PaymentStatus.FAILED)
-UNDECIDED = (PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION)
 CAPTURED_STATES = (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
-
-
-def _lock(reference: str) -> Payment:
-    payment = Payment.objects.select_for_update().filter(reference=reference).first()
-    if payment is None:
-        raise PaymentNotFoundError(data={"payment": reference})
-    return payment
 
 
 def _gateway(payment: Payment) -> PaymentGateway:
@@ -133,7 +125,7 @@ def confirm_payment(*, reference: str, data: Mapping[str, str]) -> Payment:
     gateway = _gateway(payment)
     data = {**data, "capture": payment.capture_mode}
     result = _call(gateway.confirm, reference=reference, amount=Money(payment.amount, payment.currency), data=data)
-    return _record(reference, result, kind=TransactionKind.AUTHORIZE, source="confirm", retry_failed=True)
+    return record_answer(reference, result, kind=TransactionKind.AUTHORIZE, source="confirm", retry_failed=True)
 
 
 def refresh_payment(*, reference: str, refunds: bool = False) -> Payment:
@@ -157,7 +149,7 @@ def refresh_payment(*, reference: str, refunds: bool = False) -> Payment:
                 ) from None
         return payment
     result = _call(_gateway(payment).fetch, reference=reference, provider_reference=payment.provider_reference)
-    payment = _record(reference, result, kind=TransactionKind.PROVIDER_EVENT, source="fetch")
+    payment = record_answer(reference, result, kind=TransactionKind.PROVIDER_EVENT, source="fetch")
     if result.refunded_total is not None or result.charged_back_total is not None:
         with contextlib.suppress(ProviderUnreachableError):  # noted on the ledger: reconcile_payments asks again
             payment = follow_provider_refunds(
@@ -186,7 +178,7 @@ def capture_payment(*, reference: str, amount: Money | None = None, key: str = "
         amount=money,
         key=key or f"capture:{reference}",
     )
-    payment = _record(reference, result, kind=TransactionKind.CAPTURE, source="capture", amount=money.amount)
+    payment = record_answer(reference, result, kind=TransactionKind.CAPTURE, source="capture", amount=money.amount)
     if result.outcome == ProviderStatus.FAILED:
         raise PaymentStateError(detail=result.message or "The provider refused the capture.")
     return payment
@@ -207,7 +199,7 @@ def void_payment(*, reference: str, key: str = "") -> Payment:
         provider_reference=payment.provider_reference,
         key=key or f"void:{reference}",
     )
-    payment = _record(reference, result, kind=TransactionKind.VOID, source="void")
+    payment = record_answer(reference, result, kind=TransactionKind.VOID, source="void")
     if result.outcome != ProviderStatus.CANCELLED:
         raise PaymentStateError(detail=result.message or "The provider refused to cancel the payment.")
     return payment
@@ -273,7 +265,7 @@ def record_provider_event(*, provider: str, event: ProviderEvent) -> Payment | N
     """Record one verified provider event (a webhook) and apply it to its payment.
 
     Once per `event.event_id`: a redelivery (even ten at once) finds the ledger row and changes nothing.
-    Events may come in any order, before or after the buyer's return: `_apply` never moves a payment back.
+    Events may come in any order, before or after the buyer's return: `record_answer` never moves a payment back.
     When the event gives the payment's refunded and charged-back totals (Mollie), the refunds and chargebacks
     the ledger does not have yet are then listed and recorded, each once (`follow_provider_refunds`); raises
     ProviderUnreachableError when the provider could not list them (the webhook answers 503 and the provider
@@ -311,7 +303,7 @@ def _record_event(provider: str, event: ProviderEvent) -> Payment | None:
         amount=event.amount,
     )
     try:
-        payment = _record(
+        payment = record_answer(
             reference,
             result,
             kind=TransactionKind.PROVIDER_EVENT,
@@ -358,177 +350,6 @@ def _payment_reference(provider: str, event: ProviderEvent) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class _Change:
-    captured: Decimal = Decimal(0)
-    refunded: Decimal = Decimal(0)
-
-
-def _record(
-    reference: str,
-    result: ProviderResult,
-    *,
-    kind: str,
-    source: str,
-    event_id: str | None = None,
-    amount: Decimal | None = None,
-    retry_failed: bool = False,
-    refund_each: bool | str | None = None,
-) -> Payment:
-    """Record a provider answer or event in the ledger and move the payment accordingly, under its lock.
-    `refund_each` (refund events): "ours" for a refund we made and recorded, True when the event carries that
-    one refund's amount, False (default) when it carries the provider's running total."""
-    with transaction.atomic():
-        payment = _lock(reference)
-        # Locked first, then checked: on MariaDB the snapshot of this read starts after the lock is granted.
-        if event_id and PaymentTransaction.objects.filter(provider_event_id=event_id).exists():
-            return payment
-        _write(
-            payment,
-            result,
-            kind=kind,
-            source=source,
-            event_id=event_id,
-            amount=amount,
-            retry_failed=retry_failed,
-            refund_each=refund_each,
-        )
-    return payment
-
-
-def _write(
-    payment: Payment,
-    result: ProviderResult,
-    *,
-    kind: str,
-    source: str,
-    event_id: str | None = None,
-    amount: Decimal | None = None,
-    retry_failed: bool = False,
-    refund_each: bool | str | None = None,
-) -> _Change:
-    """The body of `_record`, for a payment already locked in the current transaction (also used by
-    comptoir/payments/provider_refunds.py, which records several refunds under one lock): move the payment
-    (`_apply`), write its ledger row and record the events. Returns the deltas."""
-    before = payment.status
-    change = _apply(payment, result, retry_failed=retry_failed, refund_each=refund_each)
-    status = result.outcome
-    if kind == TransactionKind.AUTHORIZE and change.captured:
-        kind = TransactionKind.CAPTURE
-    reported = result.amount.amount if result.amount and result.amount.currency == payment.currency else None
-    error_code, message = result.error_code, result.message or ""
-    given_back = status in (ProviderStatus.REFUNDED, ProviderStatus.CHARGED_BACK)
-    if given_back and refund_each is True and reported is not None and change.refunded < reported:
-        # More given back at the provider than was left on the payment (a chargeback after a refund): the
-        # ledger keeps refunds within the capture (CHECK constraint) and this row says what was left out.
-        error_code = "exceeds_captured"
-        message = f"{message} Reported {reported}, only {change.refunded} was left to give back.".strip()
-    PaymentTransaction.objects.create(
-        payment=payment,
-        kind=kind,
-        status=(
-            TransactionStatus.FAILED
-            if status == ProviderStatus.FAILED
-            else TransactionStatus.PENDING
-            if status in (ProviderStatus.PENDING, ProviderStatus.REQUIRES_ACTION)
-            else TransactionStatus.SUCCEEDED
-        ),
-        amount=amount if amount is not None else (result.amount.amount if result.amount else payment.amount),
-        currency=payment.currency,
-        provider_reference=result.provider_reference[:120],
-        provider_event_id=event_id,
-        error_code=error_code[:60],
-        message=message[:300],
-        provider_status=status[:20],
-        captured_delta=change.captured,
-        refunded_delta=change.refunded,
-    )
-    if change.captured:
-        record_event("payments.payment_captured", order_ref=payment.order_ref, payment=payment.reference)
-    elif payment.status == PaymentStatus.AUTHORIZED and before != PaymentStatus.AUTHORIZED:
-        record_event("payments.payment_authorized", order_ref=payment.order_ref, payment=payment.reference)
-    elif payment.status == PaymentStatus.FAILED and before != PaymentStatus.FAILED:
-        record_event("payments.payment_failed", order_ref=payment.order_ref, payment=payment.reference)
-    elif payment.status == PaymentStatus.CANCELLED and before != PaymentStatus.CANCELLED:
-        record_event("payments.payment_cancelled", order_ref=payment.order_ref, payment=payment.reference)
-    if change.refunded:
-        record_event(
-            "payments.payment_refunded",
-            order_ref=payment.order_ref,
-            payment=payment.reference,
-            amount=str(change.refunded),
-        )
-    if given_back and (change.refunded or source == "adjustment"):
-        # Given back outside the shop's own refund calls (the provider's dashboard, a chargeback): the order
-        # follows (comptoir/orders/handlers.py). `refund_payment` records its refunds itself, not through here.
-        record_event(
-            "payments.provider_refund_recorded",
-            order_ref=payment.order_ref,
-            payment=payment.reference,
-            provider=payment.provider,
-            kind="chargeback" if status == ProviderStatus.CHARGED_BACK else "refund",
-            amount=str(change.refunded),
-            reported=str(reported if reported is not None else change.refunded),
-            currency=payment.currency,
-            provider_reference=result.provider_reference[:120],
-            event_id=event_id or "",
-        )
-    return change
-
-
-def _apply(payment: Payment, result: ProviderResult, *, retry_failed: bool, refund_each=None) -> _Change:
-    """Move `payment` (locked) by what the provider says, never backwards; save it; return the deltas."""
-    status = result.outcome
-    reported = result.amount.amount if result.amount and result.amount.currency == payment.currency else None
-    captured = refunded = Decimal(0)
-    undecided = payment.status in UNDECIDED or (retry_failed and payment.status == PaymentStatus.FAILED)
-    given_back = status in (ProviderStatus.REFUNDED, ProviderStatus.CHARGED_BACK)
-    if result.provider_reference and not payment.provider_reference and not given_back:
-        payment.provider_reference = result.provider_reference[:120]
-    if result.saved_method:
-        payment.saved_method = result.saved_method[:120]
-    if status in (ProviderStatus.PENDING, ProviderStatus.REQUIRES_ACTION) and undecided:
-        payment.status = status
-        payment.action_url = result.action_url[:500] or payment.action_url
-        payment.client_secret = result.client_secret[:300] or payment.client_secret
-        if result.provider_reference:
-            payment.provider_reference = result.provider_reference[:120]
-        payment.error = result.message[:300] if status == ProviderStatus.PENDING else ""
-    elif status == ProviderStatus.AUTHORIZED and (undecided or payment.status == PaymentStatus.FAILED):
-        payment.status = PaymentStatus.AUTHORIZED
-        payment.authorized_amount = min(reported or payment.amount, payment.amount)
-        payment.error = ""
-    elif (status == ProviderStatus.CAPTURED or given_back) and payment.captured_amount == 0:
-        # Captured now, or a refund event overtook the capture's: money was taken either way (a provider
-        # refunds only what it captured). The capture is recorded once; a later "captured" changes nothing.
-        captured = payment.amount if given_back else min(reported or payment.amount, payment.amount)
-        payment.captured_amount = captured
-        payment.authorized_amount = max(payment.authorized_amount, captured)
-        payment.error = ""
-    elif status == ProviderStatus.FAILED and undecided:
-        payment.status = PaymentStatus.FAILED
-        payment.error = (result.message or "The payment was declined.")[:300]
-    elif status == ProviderStatus.CANCELLED and (undecided or payment.status == PaymentStatus.AUTHORIZED):
-        payment.status = PaymentStatus.CANCELLED
-    if given_back and reported is not None and refund_each != "ours":
-        if refund_each:  # this one refund's (or chargeback's) amount, made outside the shop
-            refunded = min(reported, payment.captured_amount - payment.refunded_amount)
-        else:  # the provider's running total: only what it adds to ours counts
-            refunded = max(Decimal(0), min(reported, payment.captured_amount) - payment.refunded_amount)
-        payment.refunded_amount += refunded
-    if payment.captured_amount > 0:
-        payment.status = (
-            PaymentStatus.REFUNDED
-            if payment.refunded_amount >= payment.captured_amount
-            else PaymentStatus.PARTIALLY_REFUNDED
-            if payment.refunded_amount > 0
-            else PaymentStatus.CAPTURED
-        )
-        payment.action_url = ""
-    payment.save()
-    return _Change(captured=captured, refunded=refunded)
-
-
 def refund_payment(*, reference: str, amount: Money, key: str) -> PaymentTransaction:
     """Give `amount` back to the buyer through the provider that took it.
 
@@ -544,7 +365,7 @@ def refund_payment(*, reference: str, amount: Money, key: str) -> PaymentTransac
         return existing
     try:
         with transaction.atomic():
-            payment = _lock(reference)
+            payment = lock_payment(reference)
             if existing := PaymentTransaction.objects.filter(idempotency_key=key).first():
                 return existing
             if payment.currency != amount.currency:
