@@ -380,6 +380,8 @@ def describe_event(event: OrderEvent, currency: str) -> str:
                 "old": _amount(data.get("old_total") or 0, currency),
                 "new": _amount(data["new_total"], currency),
             }
+        case OrderEventKind.REFUNDED | OrderEventKind.NOTE if data.get("adjustment") in _ADJUSTMENTS:
+            return _provider_adjustment(data, currency)
         case OrderEventKind.REFUNDED if data.get("amount"):
             amount = _amount(data["amount"], currency)
             return f"{amount} {event.message}".strip()
@@ -393,6 +395,54 @@ def describe_event(event: OrderEvent, currency: str) -> str:
         case OrderEventKind.RETURN_REQUESTED if data.get("number"):
             return str(data["number"])
     return event.message
+
+
+_ADJUSTMENTS = ("refund", "chargeback", "refund_failed", "chargeback_reversed")
+
+
+def _provider_adjustment(data: dict, currency: str) -> str:
+    """A refund or chargeback recorded from the provider (comptoir/orders/services/provider_refunds.py)."""
+    from comptoir.payments.gateways import provider_label
+
+    kind = data["adjustment"]
+    values = {
+        "amount": _amount(data.get("reported") or data.get("amount") or 0, currency),
+        "provider": provider_label(str(data.get("provider") or "")),
+    }
+    if kind == "chargeback":
+        text = _("Chargeback of %(amount)s received from %(provider)s.") % values
+    elif kind == "refund_failed":
+        text = (
+            _(
+                "Refund of %(amount)s failed at %(provider)s: the buyer did not get it back, though the order "
+                "still counts it as refunded."
+            )
+            % values
+        )
+    elif kind == "chargeback_reversed":
+        text = (
+            _(
+                "Chargeback of %(amount)s reversed by %(provider)s: the money is back in your balance, though the "
+                "order still counts it as given back."
+            )
+            % values
+        )
+    else:
+        text = _("Refund of %(amount)s made at %(provider)s, outside the shop.") % values
+    reported, kept = _decimal_or_none(data.get("reported")), _decimal_or_none(data.get("amount"))
+    if kind in ("refund", "chargeback") and reported is not None and kept is not None and kept < reported:
+        text += " " + _("Only %(left)s was left to give back on the payment: check it in %(provider)s.") % {
+            "left": _amount(kept, currency),
+            "provider": values["provider"],
+        }
+    return text
+
+
+def _decimal_or_none(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value is not None else None
+    except ArithmeticError:
+        return None
 
 
 def _return_status_label(value: Any) -> str:

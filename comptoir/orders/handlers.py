@@ -31,6 +31,37 @@ def settle_after_capture(event) -> None:
     settle_order_payments(order_id=order.pk)
 
 
+@handles("payments.provider_refund_recorded")
+def follow_provider_refund(event) -> None:
+    """Money given back at the provider (its dashboard, a chargeback): the order follows."""
+    from comptoir.orders.services.provider_refunds import record_provider_refund
+
+    payload = event.payload
+    record_provider_refund(
+        order_ref=payload["order_ref"],
+        payment=payload["payment"],
+        provider=payload["provider"],
+        kind=payload["kind"],
+        amount=payload["amount"],
+        reported=payload.get("reported", payload["amount"]),
+        currency=payload["currency"],
+        provider_reference=payload["provider_reference"],
+        event_id=payload.get("event_id", ""),
+    )
+
+
+@handles("payments.provider_refund_reversed")
+def note_provider_refund_reversed(event) -> None:
+    """A refund counted as given back failed at the provider, or a chargeback was reversed: staff are told."""
+    from comptoir.orders.services.provider_refunds import note_provider_refund_reversed as note
+
+    payload = event.payload
+    note(
+        **{key: payload[key] for key in ("order_ref", "payment", "provider", "kind", "amount", "currency")},
+        provider_reference=payload["provider_reference"],
+    )
+
+
 @handles("fulfillment.partner_shipped")
 def record_partner_shipment(event) -> None:
     """A supplier or 3PL shipped its part: inventory already moved the units; record the parcel."""

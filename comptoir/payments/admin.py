@@ -175,10 +175,13 @@ class PaymentAdmin(ModelAdmin):
         return self._act(
             request,
             object_id,
-            lambda p: services.refresh_payment(reference=p.reference),
+            lambda p: services.refresh_payment(reference=p.reference, refunds=True),
             _("Payment %(reference)s is %(status)s according to the provider."),
             title=_("Ask the provider about payment %(reference)s"),
-            explanation=_("The provider says where the payment stands, and it is recorded (as reconciliation does)."),
+            explanation=_(
+                "The provider says where the payment stands, with the refunds and chargebacks made outside the "
+                "shop, and it is recorded (as reconciliation does)."
+            ),
         )
 
     @action(description=_("Refund"), url_path="refund", icon="undo", permissions=["manage"])

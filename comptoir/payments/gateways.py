@@ -26,8 +26,9 @@ class ProviderStatus:
     FAILED = "failed"
     CANCELLED = "cancelled"  # voided or expired before capture
     REFUNDED = "refunded"  # (events only) money given back; `amount` is the payment's TOTAL refunded so far
-    # (Stripe's charge amount_refunded, Mollie's amountRefunded, PayPal's total_refunded_amount), so a
-    # redelivered or reordered refund event never counts twice.
+    # (Stripe's charge amount_refunded, PayPal's total_refunded_amount), so a redelivered or reordered refund
+    # event never counts twice. (Mollie's refunds are each their own ProviderAdjustment instead.)
+    CHARGED_BACK = "charged_back"  # (adjustments only) the buyer's bank took the money back: a chargeback
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,11 @@ class ProviderResult:
     """A reusable payment method token (for instalments charged off-session)."""
     amount: Money | None = None
     """What the provider reports as authorised/captured/refunded by this call, when it says."""
+    refunded_total: Money | None = None
+    charged_back_total: Money | None = None
+    """What the provider says was refunded and charged back on the payment in all, whoever did it (Mollie's
+    `amountRefunded`, `amountChargedBack`), when it says: compared with the ledger to know whether refunds
+    and chargebacks made outside the shop are still to be recorded (`list_adjustments`)."""
 
     @property
     def outcome(self) -> str:
@@ -76,6 +82,30 @@ class ProviderEvent:
     amount: Money | None = None
     occurred_at: datetime | None = None
     raw: Mapping[str, object] = field(default_factory=dict)
+    refunded_total: Money | None = None
+    charged_back_total: Money | None = None
+    """As in ProviderResult: the payment's refunded and charged-back totals at the provider, when it says."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderAdjustment:
+    """One refund or chargeback the provider lists on a payment, whoever made it (the shop through `refund`,
+    the merchant in the provider's dashboard, the buyer's bank): see `list_adjustments`."""
+
+    event_id: str
+    """Unique across providers (e.g. 'mollie:re_4qqhO89gsT'): the ledger records it once."""
+    kind: str
+    """'refund' or 'chargeback'."""
+    provider_reference: str
+    """The provider's id of the refund or chargeback (`re_...`, `chb_...`): what `refund()` returned for ours."""
+    amount: Money
+    status: str
+    """The provider's own word for it ('queued', 'refunded', 'failed'; 'charged_back' or 'reversed')."""
+    moved: bool
+    """Whether money went (or is going) back to the buyer: not for a failed or cancelled refund, nor for a
+    chargeback the bank reversed."""
+    occurred_at: datetime | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +154,13 @@ class PaymentGateway(Protocol):
         do not sign (Mollie sends only an id) fetch the payment from their API here instead."""
         ...
 
+    # Optional, for providers whose events give refunded and charged-back totals (`refunded_total`,
+    # `charged_back_total`) rather than one event per refund (Mollie):
+    #
+    #     def list_adjustments(self, *, provider_reference: str) -> list[ProviderAdjustment]:
+    #         """Every refund and chargeback of the payment, oldest first; raises
+    #         comptoir.payments.providers._http.ProviderUnreachableError when the provider cannot be asked."""
+
 
 # Gateway classes by provider code, each built as `GatewayClass(config)` with a mapping of str -> str:
 # `api_key`, `webhook_secret`, `client_id`, `client_secret`, `base_url` (the API root, which tests point at a
@@ -145,6 +182,11 @@ GATEWAYS: dict[str, PaymentGateway] = {}
 def register(gateway: PaymentGateway) -> PaymentGateway:
     GATEWAYS[gateway.code] = gateway
     return gateway
+
+
+def provider_label(code: str) -> str:
+    """The provider's name as merchants know it ('Mollie', 'PayPal'): its gateway class's `label`."""
+    return str(getattr(gateway_class(code), "label", "") or code.capitalize())
 
 
 def gateway_class(code: str) -> type | None:

@@ -99,6 +99,9 @@ class TransactionKind(models.TextChoices):
     CAPTURE = "capture", _("Capture")
     VOID = "void", _("Void")
     REFUND = "refund", _("Refund")
+    # Money the buyer's bank took back from the merchant (a disputed payment): refund-like, it moves the
+    # payment's refunded amount, but nobody in the shop chose it.
+    CHARGEBACK = "chargeback", _("Chargeback")
     PROVIDER_EVENT = "event", _("Provider event")
 
 
@@ -139,6 +142,8 @@ class PaymentTransaction(models.Model):
                 name="payments_transaction_deltas_gte_0",
             ),
         ]
+        # Rare codes looked for by reconciliation (refunds the provider could not list then).
+        indexes = [models.Index(fields=["error_code"], name="payments_transaction_error_idx")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} {self.currency} {self.status}"

@@ -78,3 +78,22 @@ def stale_payments(*, older_than_minutes: int, limit: int = 200) -> list[str]:
 def pending_order_refs_query():
     """A subquery of the order references with a payment the provider has not decided (pending)."""
     return Payment.objects.filter(status=PaymentStatus.PENDING).values("order_ref")
+
+
+def payments_with_unlisted_refunds(*, limit: int = 200) -> list[Payment]:
+    """Payments whose provider reported refunds or chargebacks it could not list then (a note on their
+    ledger that no later listing closed): what `reconcile_payments` asks again, oldest note first."""
+    from django.db.models import Max
+
+    from comptoir.payments.models import PaymentTransaction
+    from comptoir.payments.provider_refunds import LISTED, UNLISTED
+
+    notes = (
+        PaymentTransaction.objects.filter(error_code__in=[UNLISTED, LISTED])
+        .values("payment_id")
+        .annotate(opened=Max("pk", filter=Q(error_code=UNLISTED)), closed=Max("pk", filter=Q(error_code=LISTED)))
+        .order_by("opened")
+    )
+    ids = [row["payment_id"] for row in notes if row["closed"] is None or row["closed"] < row["opened"]][:limit]
+    payments = {p.pk: p for p in Payment.objects.filter(pk__in=ids)}
+    return [payments[pk] for pk in ids if pk in payments]

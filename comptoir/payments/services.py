@@ -3,12 +3,13 @@ reconciliation), capture, void and refund it.
 
 The rule for every provider call: it happens OUTSIDE any database transaction (a provider may take seconds,
 and a lock held that long would queue every other buyer), then what it answered is recorded under the
-payment's row lock (4th in the global lock order, comptoir/core/locks.py) by `_apply`, the one place a
-payment's state moves. `_apply` is monotonic and idempotent: an answer or an event that says less than what
-is already known (a "pending" after "captured", a redelivered event, a "captured" after "refunded") is
-recorded in the ledger with zero deltas and changes nothing, so webhooks, the buyer's return and
-reconciliation may arrive in any order and reach the same state. A provider that cannot be reached
-(timeout, 5xx) is not a decline: the payment stays pending and `reconcile_payments` asks again.
+payment's row lock (4th in the global lock order, comptoir/core/locks.py) by `record_answer`
+(comptoir/payments/ledger.py), the one place a payment's state moves. It is monotonic and idempotent: an
+answer or an event that says less than what is already known (a "pending" after "captured", a redelivered
+event, a "captured" after "refunded") is recorded in the ledger with zero deltas and changes nothing, so
+webhooks, the buyer's return and reconciliation may arrive in any order and reach the same state. A
+provider that cannot be reached (timeout, 5xx) is not a decline: the payment stays pending and
+`reconcile_payments` asks again.
 
 Refunds are the exception: the provider is called under the payment's lock, so two refunds of one payment
 are serialised end to end and their sum can never exceed what was captured, even for an instant at the
@@ -18,11 +19,10 @@ payment row stand behind every rule.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -43,6 +43,7 @@ from comptoir.payments.gateways import (
     gateway_for,
     gateway_for_payment,
 )
+from comptoir.payments.ledger import UNDECIDED, lock_payment, record_answer
 from comptoir.payments.models import (
     CaptureMode,
     Payment,
@@ -55,15 +56,7 @@ from comptoir.payments.models import (
 log = logging.getLogger(__name__)
 
 OPEN = (PaymentStatus.PENDING, PaymentStatus.FAILED)
-UNDECIDED = (PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION)
 CAPTURED_STATES = (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
-
-
-def _lock(reference: str) -> Payment:
-    payment = Payment.objects.select_for_update().filter(reference=reference).first()
-    if payment is None:
-        raise PaymentNotFoundError(data={"payment": reference})
-    return payment
 
 
 def _gateway(payment: Payment) -> PaymentGateway:
@@ -132,19 +125,37 @@ def confirm_payment(*, reference: str, data: Mapping[str, str]) -> Payment:
     gateway = _gateway(payment)
     data = {**data, "capture": payment.capture_mode}
     result = _call(gateway.confirm, reference=reference, amount=Money(payment.amount, payment.currency), data=data)
-    return _record(reference, result, kind=TransactionKind.AUTHORIZE, source="confirm", retry_failed=True)
+    return record_answer(reference, result, kind=TransactionKind.AUTHORIZE, source="confirm", retry_failed=True)
 
 
-def refresh_payment(*, reference: str) -> Payment:
+def refresh_payment(*, reference: str, refunds: bool = False) -> Payment:
     """Ask the provider where an undecided payment stands (the buyer's return from 3-D Secure or a redirect,
-    reconciliation) and record it. A payment already decided is returned without asking."""
+    reconciliation) and record it, with the refunds and chargebacks it shows that the ledger does not have
+    (`follow_provider_refunds`). A payment already decided is returned without asking, unless `refunds`
+    (staff's "Ask the provider"): a paid payment is then asked for refunds and chargebacks made outside the
+    shop. A provider that cannot list them leaves a note for `reconcile_payments` and changes nothing."""
+    from comptoir.payments.provider_refunds import ProviderUnreachableError, follow_provider_refunds
+
     payment = Payment.objects.filter(reference=reference).first()
     if payment is None:
         raise PaymentNotFoundError(data={"payment": reference})
     if payment.status not in UNDECIDED:
+        if refunds and payment.status in CAPTURED_STATES:
+            try:
+                return follow_provider_refunds(payment=payment, force=True)
+            except ProviderUnreachableError:
+                raise PaymentStateError(
+                    detail=f"The provider could not list the refunds of {reference}; asked again later."
+                ) from None
         return payment
     result = _call(_gateway(payment).fetch, reference=reference, provider_reference=payment.provider_reference)
-    return _record(reference, result, kind=TransactionKind.PROVIDER_EVENT, source="fetch")
+    payment = record_answer(reference, result, kind=TransactionKind.PROVIDER_EVENT, source="fetch")
+    if result.refunded_total is not None or result.charged_back_total is not None:
+        with contextlib.suppress(ProviderUnreachableError):  # noted on the ledger: reconcile_payments asks again
+            payment = follow_provider_refunds(
+                payment=payment, refunded=result.refunded_total, charged_back=result.charged_back_total
+            )
+    return payment
 
 
 def capture_payment(*, reference: str, amount: Money | None = None, key: str = "") -> Payment:
@@ -167,7 +178,7 @@ def capture_payment(*, reference: str, amount: Money | None = None, key: str = "
         amount=money,
         key=key or f"capture:{reference}",
     )
-    payment = _record(reference, result, kind=TransactionKind.CAPTURE, source="capture", amount=money.amount)
+    payment = record_answer(reference, result, kind=TransactionKind.CAPTURE, source="capture", amount=money.amount)
     if result.outcome == ProviderStatus.FAILED:
         raise PaymentStateError(detail=result.message or "The provider refused the capture.")
     return payment
@@ -188,7 +199,7 @@ def void_payment(*, reference: str, key: str = "") -> Payment:
         provider_reference=payment.provider_reference,
         key=key or f"void:{reference}",
     )
-    payment = _record(reference, result, kind=TransactionKind.VOID, source="void")
+    payment = record_answer(reference, result, kind=TransactionKind.VOID, source="void")
     if result.outcome != ProviderStatus.CANCELLED:
         raise PaymentStateError(detail=result.message or "The provider refused to cancel the payment.")
     return payment
@@ -229,7 +240,8 @@ def reconcile_payments(*, older_than_minutes: int = 15, limit: int = 200) -> dic
     """Ask the providers about payments still undecided after `older_than_minutes` and record what they say
     (captured: the order gets paid through `payments.payment_captured`; failed or cancelled: recorded).
     Returns counts by the state each payment is in afterwards, plus `errors`."""
-    from comptoir.payments.queries import stale_payments
+    from comptoir.payments.provider_refunds import UNLISTED, ProviderUnreachableError, follow_provider_refunds
+    from comptoir.payments.queries import payments_with_unlisted_refunds, stale_payments
 
     counts: dict[str, int] = {}
     for reference in stale_payments(older_than_minutes=older_than_minutes, limit=limit):
@@ -238,6 +250,14 @@ def reconcile_payments(*, older_than_minutes: int = 15, limit: int = 200) -> dic
         except (PaymentMethodUnavailableError, PaymentNotFoundError):
             status = "errors"
         counts[status] = counts.get(status, 0) + 1
+    # Paid payments whose refunds or chargebacks the provider reported but could not list (a webhook that got
+    # no answer from the provider's API): asked again until they are recorded.
+    for payment in payments_with_unlisted_refunds(limit=limit):
+        try:
+            status = follow_provider_refunds(payment=payment, force=True).status
+        except ProviderUnreachableError:
+            status = UNLISTED
+        counts[status] = counts.get(status, 0) + 1
     return counts
 
 
@@ -245,9 +265,24 @@ def record_provider_event(*, provider: str, event: ProviderEvent) -> Payment | N
     """Record one verified provider event (a webhook) and apply it to its payment.
 
     Once per `event.event_id`: a redelivery (even ten at once) finds the ledger row and changes nothing.
-    Events may come in any order, before or after the buyer's return: `_apply` never moves a payment back.
+    Events may come in any order, before or after the buyer's return: `record_answer` never moves a payment back.
+    When the event gives the payment's refunded and charged-back totals (Mollie), the refunds and chargebacks
+    the ledger does not have yet are then listed and recorded, each once (`follow_provider_refunds`); raises
+    ProviderUnreachableError when the provider could not list them (the webhook answers 503 and the provider
+    delivers it again; nothing of the lists is recorded).
     Returns the payment, or None when the event is about no payment of ours (answered 200 all the same:
     the provider must not keep retrying it)."""
+    payment = _record_event(provider, event)
+    if payment is not None and (event.refunded_total is not None or event.charged_back_total is not None):
+        from comptoir.payments.provider_refunds import follow_provider_refunds
+
+        payment = follow_provider_refunds(
+            payment=payment, refunded=event.refunded_total, charged_back=event.charged_back_total
+        )
+    return payment
+
+
+def _record_event(provider: str, event: ProviderEvent) -> Payment | None:
     if PaymentTransaction.objects.filter(provider_event_id=event.event_id).exists():
         return Payment.objects.filter(transactions__provider_event_id=event.event_id).first()
     reference = _payment_reference(provider, event)
@@ -268,7 +303,7 @@ def record_provider_event(*, provider: str, event: ProviderEvent) -> Payment | N
         amount=event.amount,
     )
     try:
-        payment = _record(
+        payment = record_answer(
             reference,
             result,
             kind=TransactionKind.PROVIDER_EVENT,
@@ -315,128 +350,6 @@ def _payment_reference(provider: str, event: ProviderEvent) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class _Change:
-    captured: Decimal = Decimal(0)
-    refunded: Decimal = Decimal(0)
-
-
-def _record(
-    reference: str,
-    result: ProviderResult,
-    *,
-    kind: str,
-    source: str,
-    event_id: str | None = None,
-    amount: Decimal | None = None,
-    retry_failed: bool = False,
-    refund_each: bool | str | None = None,
-) -> Payment:
-    """Record a provider answer or event in the ledger and move the payment accordingly, under its lock.
-    `refund_each` (refund events): "ours" for a refund we made and recorded, True when the event carries that
-    one refund's amount, False (default) when it carries the provider's running total."""
-    with transaction.atomic():
-        payment = _lock(reference)
-        # Locked first, then checked: on MariaDB the snapshot of this read starts after the lock is granted.
-        if event_id and PaymentTransaction.objects.filter(provider_event_id=event_id).exists():
-            return payment
-        before = payment.status
-        change = _apply(payment, result, retry_failed=retry_failed, refund_each=refund_each)
-        status = result.outcome
-        if kind == TransactionKind.AUTHORIZE and change.captured:
-            kind = TransactionKind.CAPTURE
-        PaymentTransaction.objects.create(
-            payment=payment,
-            kind=kind,
-            status=(
-                TransactionStatus.FAILED
-                if status == ProviderStatus.FAILED
-                else TransactionStatus.PENDING
-                if status in (ProviderStatus.PENDING, ProviderStatus.REQUIRES_ACTION)
-                else TransactionStatus.SUCCEEDED
-            ),
-            amount=amount if amount is not None else (result.amount.amount if result.amount else payment.amount),
-            currency=payment.currency,
-            provider_reference=result.provider_reference[:120],
-            provider_event_id=event_id,
-            error_code=result.error_code[:60],
-            message=(result.message or "")[:300],
-            provider_status=status[:20],
-            captured_delta=change.captured,
-            refunded_delta=change.refunded,
-        )
-        if change.captured:
-            record_event("payments.payment_captured", order_ref=payment.order_ref, payment=payment.reference)
-        elif payment.status == PaymentStatus.AUTHORIZED and before != PaymentStatus.AUTHORIZED:
-            record_event("payments.payment_authorized", order_ref=payment.order_ref, payment=payment.reference)
-        elif payment.status == PaymentStatus.FAILED and before != PaymentStatus.FAILED:
-            record_event("payments.payment_failed", order_ref=payment.order_ref, payment=payment.reference)
-        elif payment.status == PaymentStatus.CANCELLED and before != PaymentStatus.CANCELLED:
-            record_event("payments.payment_cancelled", order_ref=payment.order_ref, payment=payment.reference)
-        if change.refunded:
-            record_event(
-                "payments.payment_refunded",
-                order_ref=payment.order_ref,
-                payment=payment.reference,
-                amount=str(change.refunded),
-            )
-    return payment
-
-
-def _apply(payment: Payment, result: ProviderResult, *, retry_failed: bool, refund_each=None) -> _Change:
-    """Move `payment` (locked) by what the provider says, never backwards; save it; return the deltas."""
-    status = result.outcome
-    reported = result.amount.amount if result.amount and result.amount.currency == payment.currency else None
-    captured = refunded = Decimal(0)
-    undecided = payment.status in UNDECIDED or (retry_failed and payment.status == PaymentStatus.FAILED)
-    if result.provider_reference and not payment.provider_reference and status != ProviderStatus.REFUNDED:
-        payment.provider_reference = result.provider_reference[:120]
-    if result.saved_method:
-        payment.saved_method = result.saved_method[:120]
-    if status in (ProviderStatus.PENDING, ProviderStatus.REQUIRES_ACTION) and undecided:
-        payment.status = status
-        payment.action_url = result.action_url[:500] or payment.action_url
-        payment.client_secret = result.client_secret[:300] or payment.client_secret
-        if result.provider_reference:
-            payment.provider_reference = result.provider_reference[:120]
-        payment.error = result.message[:300] if status == ProviderStatus.PENDING else ""
-    elif status == ProviderStatus.AUTHORIZED and (undecided or payment.status == PaymentStatus.FAILED):
-        payment.status = PaymentStatus.AUTHORIZED
-        payment.authorized_amount = min(reported or payment.amount, payment.amount)
-        payment.error = ""
-    elif status in (ProviderStatus.CAPTURED, ProviderStatus.REFUNDED) and payment.captured_amount == 0:
-        # Captured now, or a refund event overtook the capture's: money was taken either way (a provider
-        # refunds only what it captured). The capture is recorded once; a later "captured" changes nothing.
-        captured = (
-            payment.amount if status == ProviderStatus.REFUNDED else min(reported or payment.amount, payment.amount)
-        )
-        payment.captured_amount = captured
-        payment.authorized_amount = max(payment.authorized_amount, captured)
-        payment.error = ""
-    elif status == ProviderStatus.FAILED and undecided:
-        payment.status = PaymentStatus.FAILED
-        payment.error = (result.message or "The payment was declined.")[:300]
-    elif status == ProviderStatus.CANCELLED and (undecided or payment.status == PaymentStatus.AUTHORIZED):
-        payment.status = PaymentStatus.CANCELLED
-    if status == ProviderStatus.REFUNDED and reported is not None and refund_each != "ours":
-        if refund_each:  # this one refund's amount, made outside the shop (the provider's dashboard)
-            refunded = min(reported, payment.captured_amount - payment.refunded_amount)
-        else:  # the provider's running total: only what it adds to ours counts
-            refunded = max(Decimal(0), min(reported, payment.captured_amount) - payment.refunded_amount)
-        payment.refunded_amount += refunded
-    if payment.captured_amount > 0:
-        payment.status = (
-            PaymentStatus.REFUNDED
-            if payment.refunded_amount >= payment.captured_amount
-            else PaymentStatus.PARTIALLY_REFUNDED
-            if payment.refunded_amount > 0
-            else PaymentStatus.CAPTURED
-        )
-        payment.action_url = ""
-    payment.save()
-    return _Change(captured=captured, refunded=refunded)
-
-
 def refund_payment(*, reference: str, amount: Money, key: str) -> PaymentTransaction:
     """Give `amount` back to the buyer through the provider that took it.
 
@@ -452,7 +365,7 @@ def refund_payment(*, reference: str, amount: Money, key: str) -> PaymentTransac
         return existing
     try:
         with transaction.atomic():
-            payment = _lock(reference)
+            payment = lock_payment(reference)
             if existing := PaymentTransaction.objects.filter(idempotency_key=key).first():
                 return existing
             if payment.currency != amount.currency:
@@ -474,6 +387,14 @@ def refund_payment(*, reference: str, amount: Money, key: str) -> PaymentTransac
             )
             if not result.succeeded:
                 raise PaymentStateError(detail=result.message or "The provider refused the refund.")
+            if result.provider_reference and (
+                known := PaymentTransaction.objects.filter(
+                    payment=payment, kind=TransactionKind.REFUND, provider_reference=result.provider_reference
+                ).first()
+            ):
+                # A refund the ledger already has under the provider's id: recorded from the provider's list
+                # after an earlier call with this key got no answer. It is not counted twice.
+                return known
             updated = Payment.objects.filter(
                 pk=payment.pk, refunded_amount__lte=F("captured_amount") - amount.amount
             ).update(refunded_amount=F("refunded_amount") + amount.amount)

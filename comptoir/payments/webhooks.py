@@ -5,8 +5,8 @@ The gateway's `parse_webhook` verifies the signature and the timestamp (replays 
 tolerance are refused); each event is then recorded once (`record_provider_event`: the unique provider event
 id rejects a replay within the tolerance too). The answer is quick: 200 once recorded, 400 problem JSON for a
 bad signature or body, 404 for an unknown provider, 503 when verifying needed the provider and it did not
-answer (it delivers again). An event about no payment of ours is acknowledged (200),
-or the provider would retry it for days.
+answer, or when it could not list the refunds and chargebacks its event announced (it delivers again). An
+event about no payment of ours is acknowledged (200), or the provider would retry it for days.
 """
 
 from __future__ import annotations

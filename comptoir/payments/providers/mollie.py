@@ -1,9 +1,14 @@
-"""Mollie, over its documented v2 REST API (Payments, Captures, Refunds).
+"""Mollie, over its documented v2 REST API (Payments, Captures, Refunds, Chargebacks).
 
 The buyer pays on Mollie's hosted page (cards, Apple Pay, iDEAL, Bancontact, bank transfer, Klarna): card data
 never reaches our server. `confirm` creates the payment and answers REQUIRES_ACTION with the checkout URL;
 Mollie then calls our webhook with only `id=tr_...`, unsigned, so `parse_webhook` asks the API where that
 payment stands: the API's answer is the verification.
+
+Mollie calls the same webhook when a refund or a chargeback happens on a paid payment (the payment then shows
+`amountRefunded` / `amountChargedBack`); the events and fetch results carry those totals, and
+`list_adjustments` lists the payment's refunds and chargebacks one by one, for the services to record each
+one not in the ledger yet.
 
 Config keys: `api_key` (required, `test_...` or `live_...`, matching `mode`), `mode` ("test" or "live",
 default "live"), `webhook_url`, `base_url` (API root, default Mollie's), `timeout` (seconds), `methods`
@@ -16,12 +21,13 @@ exact control over timeouts and over which errors mean "not decided yet".
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.dateparse import parse_datetime
@@ -31,6 +37,7 @@ from django.utils.translation import gettext_lazy
 from comptoir.core.money import Money
 from comptoir.payments.gateways import (
     PaymentMethod,
+    ProviderAdjustment,
     ProviderEvent,
     ProviderResult,
     ProviderStatus,
@@ -74,11 +81,16 @@ LOCALES = frozenset({
 # fmt: on
 
 PAYMENT_ID = re.compile(r"^tr_[A-Za-z0-9]+$")
-LIST_LIMIT = 250  # the most List payments answers in one page
+LIST_LIMIT = 250  # the most a Mollie list (payments, refunds, chargebacks) answers in one page
+MAX_PAGES = 20  # of refunds or chargebacks of one payment: far more than any payment has
+# Refund statuses (Get payment refund): queued, pending and processing are on their way to the buyer, refunded
+# has arrived; failed and canceled moved no money.
+REFUND_NOT_MOVED = frozenset({"failed", "canceled"})
 
 
 class MollieGateway:
     code = "mollie"
+    label = LABEL
 
     def __init__(self, config: Mapping[str, str]) -> None:
         _http.require(config, "Mollie", "api_key")
@@ -262,7 +274,8 @@ class MollieGateway:
         reply = self._send("GET", f"/v2/payments/{provider_reference}")
         if not reply.ok:
             return self._failed(reply, provider_reference)
-        return self._payment_result(reply.json())
+        payment = reply.json()
+        return dataclasses.replace(self._payment_result(payment), **_totals(payment))
 
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> list[ProviderEvent]:
         """Mollie posts `id=tr_...` and nothing else: fetch that payment to learn (and trust) its state.
@@ -303,8 +316,21 @@ class MollieGateway:
                 amount=result.amount,
                 occurred_at=occurred,
                 raw=payment,
+                **_totals(payment),
             )
         ]
+
+    def list_adjustments(self, *, provider_reference: str) -> list[ProviderAdjustment]:
+        """The payment's refunds (List payment refunds) and chargebacks (List payment chargebacks), oldest
+        first, every page of each. Raises ProviderUnreachableError unless Mollie answered both lists in full:
+        half a list must not be taken for the whole."""
+        if not PAYMENT_ID.match(provider_reference or ""):
+            raise _http.ProviderUnreachableError(f"{provider_reference!r} is not a Mollie payment id.")
+        refunds = self._list(f"/v2/payments/{provider_reference}/refunds", "refunds")
+        chargebacks = self._list(f"/v2/payments/{provider_reference}/chargebacks", "chargebacks")
+        found = [_refund(item) for item in refunds] + [_chargeback(item) for item in chargebacks]
+        adjustments = [adjustment for adjustment in found if adjustment is not None]
+        return sorted(adjustments, key=lambda a: (a.occurred_at is None, a.occurred_at, a.provider_reference))
 
     def _find_created(self, reference: str) -> ProviderResult:
         """The payment Mollie may have created though its answer never reached us (a timeout on create): the
@@ -327,6 +353,26 @@ class MollieGateway:
         )
 
     # -- helpers --------------------------------------------------------------------------------------------------
+
+    def _list(self, path: str, name: str) -> list[dict[str, Any]]:
+        """Every item of a paginated Mollie list (`_embedded.<name>`), following `_links.next` by its `from`."""
+        items: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"limit": LIST_LIMIT}
+        for _page in range(MAX_PAGES):
+            reply = self._send("GET", path, params=params)
+            if not reply.ok:
+                raise _http.ProviderUnreachableError(f"Mollie answered {reply.status or reply.error} for {path}.")
+            body = reply.json() if isinstance(reply.json(), dict) else {}
+            embedded = body.get("_embedded") if isinstance(body.get("_embedded"), dict) else {}
+            page = embedded.get(name)
+            items.extend(item for item in (page if isinstance(page, list) else []) if isinstance(item, dict))
+            links = body.get("_links") if isinstance(body.get("_links"), dict) else {}
+            following = links.get("next") if isinstance(links.get("next"), dict) else None
+            start = parse_qs(urlsplit(str(following.get("href", ""))).query).get("from") if following else None
+            if not start:
+                return items
+            params = {"limit": LIST_LIMIT, "from": start[0]}
+        raise _http.ProviderUnreachableError(f"Mollie listed more than {MAX_PAGES} pages for {path}.")
 
     def _send(self, method: str, path: str, **kwargs: Any) -> Reply:
         return _http.send(self.client, "mollie", method, path, **kwargs)
@@ -430,3 +476,54 @@ class MollieGateway:
         if not billing.get("email") and not postal:
             raise ValueError(_("Klarna needs the buyer's email address or billing address."))
         return {"lines": lines, "billingAddress": billing}
+
+
+def _totals(payment: Mapping[str, Any]) -> dict[str, Money | None]:
+    """The payment's refunded and charged-back totals as Mollie shows them (absent: nothing yet)."""
+    return {
+        "refunded_total": _http.parse_amount(payment.get("amountRefunded")),
+        "charged_back_total": _http.parse_amount(payment.get("amountChargedBack")),
+    }
+
+
+def _when(item: Mapping[str, Any], key: str):
+    value = item.get(key)
+    return parse_datetime(value) if isinstance(value, str) else None
+
+
+def _refund(item: Mapping[str, Any]) -> ProviderAdjustment | None:
+    amount = _http.parse_amount(item.get("amount"))
+    refund_id = str(item.get("id") or "")
+    if amount is None or not refund_id.startswith("re_"):
+        return None
+    status = str(item.get("status") or "")
+    return ProviderAdjustment(
+        event_id=f"mollie:{refund_id}",
+        kind="refund",
+        provider_reference=refund_id,
+        amount=amount,
+        status=status,
+        moved=status not in REFUND_NOT_MOVED,
+        occurred_at=_when(item, "createdAt"),
+        reason=str(item.get("description") or "")[:200],
+    )
+
+
+def _chargeback(item: Mapping[str, Any]) -> ProviderAdjustment | None:
+    """A chargeback has no status at Mollie: it stands unless `reversedAt` says the bank gave the money back."""
+    amount = _http.parse_amount(item.get("amount"))
+    chargeback_id = str(item.get("id") or "")
+    if amount is None or not chargeback_id.startswith("chb_"):
+        return None
+    reversed_at = _when(item, "reversedAt")
+    reason = item.get("reason") if isinstance(item.get("reason"), dict) else {}
+    return ProviderAdjustment(
+        event_id=f"mollie:{chargeback_id}",
+        kind="chargeback",
+        provider_reference=chargeback_id,
+        amount=amount,
+        status="reversed" if reversed_at else "charged_back",
+        moved=reversed_at is None,
+        occurred_at=_when(item, "createdAt"),
+        reason=" ".join(str(reason.get(key) or "") for key in ("code", "description")).strip()[:200],
+    )

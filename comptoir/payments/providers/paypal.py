@@ -93,6 +93,7 @@ OPEN_AUTHORIZATIONS = ("CREATED", "PARTIALLY_CAPTURED")
 
 class PayPalGateway:
     code = "paypal"
+    label = LABEL
 
     def __init__(self, config: Mapping[str, str]) -> None:
         _http.require(config, "PayPal", "client_id", "client_secret")

@@ -5,13 +5,15 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from comptoir.payments.models import PaymentStatus
+from comptoir.payments.provider_refunds import UNLISTED
 from comptoir.payments.services import reconcile_payments
 
 
 class Command(BaseCommand):
     help = (
         "Ask the payment providers where payments still pending or awaiting the buyer stand, and record it: "
-        "captured payments mark their orders paid, failed and cancelled ones are recorded. Safe to run at any "
+        "captured payments mark their orders paid, failed and cancelled ones are recorded. Paid payments whose "
+        "refunds or chargebacks the provider could not list earlier are asked again. Safe to run at any "
         "time and concurrently (each answer is recorded under the payment's lock)."
     )
 
@@ -29,12 +31,16 @@ class Command(BaseCommand):
         if not asked:
             self.stdout.write(f"No payment undecided for more than {older_than} minutes.")
             return
-        labels = dict(PaymentStatus.choices)
+        labels = {
+            **dict(PaymentStatus.choices),
+            "errors": "could not ask (provider not configured)",
+            UNLISTED: "refunds and chargebacks still to list (provider did not answer)",
+        }
         self.stdout.write(f"Asked the providers about {asked} payment(s):")
         for status, count in sorted(counts.items()):
-            label = "could not ask (provider not configured)" if status == "errors" else str(labels.get(status, status))
-            self.stdout.write(f"  {label}: {count}")
-        settled = asked - counts.get(PaymentStatus.PENDING, 0) - counts.get(PaymentStatus.REQUIRES_ACTION, 0)
+            self.stdout.write(f"  {labels.get(status, status)}: {count}")
+        waiting = (PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION, UNLISTED)
+        settled = asked - sum(counts.get(status, 0) for status in waiting)
         self.stdout.write(self.style.SUCCESS(f"{settled} settled, {asked - settled} still undecided."))
         if counts.get("errors"):
             raise CommandError(f"{counts['errors']} payment(s) could not be checked: is their provider configured?")
