@@ -63,7 +63,8 @@ def test_a_refused_parcel_cancels_the_order_voids_the_cash_and_awaits_the_goods_
     assert cod.level().on_hand == on_hand  # still in the van: nothing back on sale yet
     cancelled = OrderEvent.objects.get(order=order, kind=OrderEventKind.CANCELLED)
     assert cancelled.public and cancelled.data["cash_on_delivery"] == "refused"
-    assert cancelled.message == "The parcel was refused on delivery and has been returned to us."
+    # In the order's language (the channel's, French here), as the buyer reads it on their order's page.
+    assert cancelled.message == "Le colis a été refusé à la livraison et nous a été retourné."
     note = OrderEvent.objects.get(order=order, kind=OrderEventKind.NOTE, message="Carrier: refused at the door")
     assert not note.public
     assert violations() == []
@@ -95,7 +96,7 @@ def test_units_damaged_on_the_way_back_are_written_off(channel):
     assert cod.level().on_hand == on_hand + 1
     assert StockMovement.objects.filter(reference=ret.number, reason=MovementReason.WRITE_OFF).count() == 1
     assert OrderEvent.objects.get(order=cod.order, kind=OrderEventKind.CANCELLED).message == (
-        "The parcel could not be delivered or was not collected, and has been returned to us."
+        "Le colis n'a pas pu être livré ou n'a pas été retiré, et nous a été retourné."
     )
     assert violations() == []
 
