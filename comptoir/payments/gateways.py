@@ -85,6 +85,9 @@ class ProviderEvent:
     refunded_total: Money | None = None
     charged_back_total: Money | None = None
     """As in ProviderResult: the payment's refunded and charged-back totals at the provider, when it says."""
+    adjustment: ProviderAdjustment | None = None
+    """A refund or chargeback the event carries whole (a Stripe dispute's funds withdrawn or reinstated):
+    recorded as a listed one is, once per its own `event_id`, on the payment `provider_reference` names."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,9 @@ one the ledger does not have:
   ledger counted fails or is reversed afterwards, the payment is not moved back (the ledger only moves
   forward): a zero-amount row and the event `payments.provider_refund_reversed` tell staff instead.
 
+Stripe says nothing of chargebacks through the payment: each dispute event carries its dispute (funds
+withdrawn, funds reinstated), recorded through the same step (`record_reported_adjustment`).
+
 All of one payment's list is recorded in one transaction, or none of it: when the provider cannot list (a
 timeout, a 5xx), nothing is recorded but a note on the ledger, and `reconcile_payments` asks again until a
 later listing closes the note. Each recorded refund or chargeback emits `payments.provider_refund_recorded`,
@@ -36,7 +39,7 @@ from comptoir.payments.ledger import lock_payment, write_answer
 from comptoir.payments.models import Payment, PaymentTransaction, TransactionKind, TransactionStatus
 from comptoir.payments.providers._http import ProviderUnreachableError
 
-__all__ = ["UNLISTED", "ProviderUnreachableError", "follow_provider_refunds"]
+__all__ = ["UNLISTED", "ProviderUnreachableError", "follow_provider_refunds", "record_reported_adjustment"]
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +84,18 @@ def follow_provider_refunds(
         # The same refund recorded concurrently: the lock makes it unreachable, the unique event id stands
         # behind it. What the other call recorded is the answer.
         return Payment.objects.get(reference=payment.reference)
+
+
+def record_reported_adjustment(*, reference: str, adjustment: ProviderAdjustment) -> Payment:
+    """Record a refund or chargeback a provider's event carries whole (Stripe's dispute events), as if the
+    provider had listed it: once per `adjustment.event_id` (a redelivery, even ten at once, or a later listing
+    of the same id, changes nothing), within what was captured (the row says `exceeds_captured` otherwise);
+    one that `moved` no money after the ledger counted it (funds reinstated) is told to staff, never undone.
+    Emits what `follow_provider_refunds` emits."""
+    try:
+        return _record_adjustments(reference, [adjustment])
+    except IntegrityError:  # recorded concurrently: the lock makes it unreachable, the unique id stands behind
+        return Payment.objects.get(reference=reference)
 
 
 def _differs(payment: Payment, refunded: Money | None, charged_back: Money | None) -> bool:

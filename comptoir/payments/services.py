@@ -270,8 +270,12 @@ def record_provider_event(*, provider: str, event: ProviderEvent) -> Payment | N
     the ledger does not have yet are then listed and recorded, each once (`follow_provider_refunds`); raises
     ProviderUnreachableError when the provider could not list them (the webhook answers 503 and the provider
     delivers it again; nothing of the lists is recorded).
+    An event carrying one refund or chargeback whole (Stripe's disputes, `event.adjustment`) is recorded once
+    per that adjustment's id (`record_reported_adjustment`).
     Returns the payment, or None when the event is about no payment of ours (answered 200 all the same:
     the provider must not keep retrying it)."""
+    if event.adjustment is not None:
+        return _record_adjustment_event(provider, event)
     payment = _record_event(provider, event)
     if payment is not None and (event.refunded_total is not None or event.charged_back_total is not None):
         from comptoir.payments.provider_refunds import follow_provider_refunds
@@ -280,6 +284,18 @@ def record_provider_event(*, provider: str, event: ProviderEvent) -> Payment | N
             payment=payment, refunded=event.refunded_total, charged_back=event.charged_back_total
         )
     return payment
+
+
+def _record_adjustment_event(provider: str, event: ProviderEvent) -> Payment | None:
+    """An event that carries one refund or chargeback whole (a Stripe dispute): recorded once under its own
+    id (the dispute's, not the delivery's), so the event and a later listing cannot count it twice."""
+    from comptoir.payments.provider_refunds import record_reported_adjustment
+
+    reference = _payment_reference(provider, event)
+    if reference is None:
+        log.warning("provider %s event %s names no payment of ours", provider, event.event_id)
+        return None
+    return record_reported_adjustment(reference=reference, adjustment=event.adjustment)
 
 
 def _record_event(provider: str, event: ProviderEvent) -> Payment | None:

@@ -14,6 +14,12 @@ idempotency key derived from our reference, so a retry after a timeout cannot ch
 Webhooks: `stripe.Webhook.construct_event` checks the `Stripe-Signature` header (HMAC-SHA256 of
 "<t>.<body>" with the endpoint's signing secret, v1 scheme) and refuses timestamps older than 300 s.
 
+Disputes: `charge.dispute.funds_withdrawn` is a chargeback of the dispute's `amount` on the payment its
+`payment_intent` names, recorded once per dispute (event id `stripe:<dp_…>`, whichever delivery or event
+brings it); `charge.dispute.funds_reinstated` (the merchant won, or the part of a partly refunded payment
+that was not due) moves no money back on the ledger: staff are told. Other dispute events are acknowledged
+and not recorded (staff follow disputes in Stripe's dashboard, where evidence is submitted).
+
 Config: `api_key` (secret key), `publishable_key`, `webhook_secret`, `base_url` (API root, for tests),
 `capture`, `timeout` (seconds, default 20).
 """
@@ -30,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from comptoir.core.money import Money, minor_unit_exponent
 from comptoir.payments.gateways import (
     PaymentMethod,
+    ProviderAdjustment,
     ProviderEvent,
     ProviderResult,
     ProviderStatus,
@@ -56,6 +63,9 @@ EVENTS = {
     "payment_intent.processing": ProviderStatus.PENDING,
     "charge.refunded": ProviderStatus.REFUNDED,
 }
+
+# A dispute's funds leaving the merchant's balance (a chargeback), or coming back to it: whether money moved.
+DISPUTE_EVENTS = {"charge.dispute.funds_withdrawn": True, "charge.dispute.funds_reinstated": False}
 
 
 def plain(obj) -> dict:
@@ -269,6 +279,8 @@ class StripeGateway:
         except (stripe.SignatureVerificationError, ValueError) as exc:
             raise WebhookSignatureError(str(exc)) from exc
         payload = json.loads(body)
+        if payload.get("type") in DISPUTE_EVENTS:
+            return _dispute_event(payload)
         status = EVENTS.get(payload.get("type", ""))
         if status is None:
             return []  # an event type we do not act on: acknowledged, not recorded
@@ -293,3 +305,43 @@ class StripeGateway:
                 raw=payload,
             )
         ]
+
+
+def _dispute_event(payload: dict) -> list[ProviderEvent]:
+    """A dispute's funds withdrawn (a chargeback) or reinstated, as one adjustment of the payment its
+    `payment_intent` names. Both carry the dispute's id as their event id (`stripe:dp_…`): the withdrawal is
+    recorded once however often, and by whichever event, it arrives; the reinstatement is told once."""
+    dispute = (payload.get("data") or {}).get("object") or {}
+    dispute_id, currency = str(dispute.get("id") or ""), str(dispute.get("currency") or "").upper()
+    intent = dispute.get("payment_intent") or ""
+    intent = str(intent.get("id", "") if isinstance(intent, Mapping) else intent)  # expanded or not
+    if not dispute_id.startswith("dp_") or not currency or not intent:
+        return []  # not a dispute of a PaymentIntent (a legacy charge): nothing of ours to record
+    withdrawn = DISPUTE_EVENTS[payload["type"]]
+    minor = dispute.get("amount") or 0
+    if not withdrawn:  # what came back: the dispute's reinstating balance transaction, when in its currency
+        back = [
+            t.get("amount") or 0
+            for t in dispute.get("balance_transactions") or []
+            if isinstance(t, Mapping) and str(t.get("currency", "")).upper() == currency and (t.get("amount") or 0) > 0
+        ]
+        minor = back[0] if back else minor
+    amount = from_minor(minor, currency)
+    return [
+        ProviderEvent(
+            event_id=str(payload.get("id", "")),
+            status=ProviderStatus.CHARGED_BACK,  # the adjustment says whether money moved
+            provider_reference=intent,
+            amount=amount,
+            raw=payload,
+            adjustment=ProviderAdjustment(
+                event_id=f"stripe:{dispute_id}",
+                kind="chargeback",
+                provider_reference=dispute_id,
+                amount=amount,
+                status="funds_withdrawn" if withdrawn else "funds_reinstated",
+                moved=withdrawn,
+                reason=str(dispute.get("reason") or ""),
+            ),
+        )
+    ]
