@@ -175,15 +175,27 @@ def _capture_locked(payment: Payment, amount: Money, event_id: str, note: str) -
     return capture
 
 
+def _lock_order_payments(order_ref: str, **conditions) -> list[Payment]:
+    """The order's payments matching `conditions`, locked by primary key in key order (as they are on the
+    locked row, which the caller checks again).
+
+    Found first without a lock, then locked by key only: a locking read filtered on `status` may go through
+    MariaDB's status index and lock the "pending" entries of other orders' payments while it reads, which
+    deadlocked with those payments being captured at the same time (20 concurrent payments, each order
+    settled after its capture). Locking by key takes exactly the rows named. The caller holds the order's
+    lock, under which its payments are created."""
+    keys = list(Payment.objects.filter(order_ref=order_ref, **conditions).order_by("pk").values_list("pk", flat=True))
+    if not keys:
+        return []
+    return list(Payment.objects.select_for_update().filter(pk__in=keys).order_by("pk"))
+
+
 def cancel_offline_payments(*, order_ref: str) -> int:
     """Stop waiting for an order's offline payments (the order was cancelled, or paid another way). Money
     already received on one stays recorded (captured_amount) for the refund."""
     with transaction.atomic():
-        pending = list(
-            Payment.objects.select_for_update()
-            .filter(order_ref=order_ref, provider="offline", status=PaymentStatus.PENDING, captured_amount=0)
-            .order_by("pk")
-        )
+        offline = _lock_order_payments(order_ref, provider="offline", status=PaymentStatus.PENDING)
+        pending = [p for p in offline if p.status == PaymentStatus.PENDING and p.captured_amount == 0]
         for payment in pending:
             payment.status = PaymentStatus.CANCELLED
             payment.save(update_fields=["status", "updated_at"])
@@ -201,11 +213,7 @@ def void_cash_on_delivery(*, order_ref: str, note: str = "") -> list[Payment]:
     was collected, and the parcel cannot have been refused. Returns the payments cancelled (none: nothing was
     awaited)."""
     with transaction.atomic():
-        payments = list(
-            Payment.objects.select_for_update()
-            .filter(order_ref=order_ref, provider="offline", method=CASH_ON_DELIVERY)
-            .order_by("pk")
-        )
+        payments = _lock_order_payments(order_ref, provider="offline", method=CASH_ON_DELIVERY)
         if collected := [p.reference for p in payments if p.captured_amount > 0]:
             raise PaymentStateError(
                 detail=_("Cash was already recorded on payment %(payment)s of this order.")

@@ -198,9 +198,9 @@ def test_the_same_dispute_webhook_ten_times_at_once_records_one_chargeback(
     client,
     httpserver,
     channel,
-    stripe_account,
+    stripe_account,  # noqa: F811
     order,
-    run_in_threads,  # noqa: F811
+    run_in_threads,
 ):
     payment = paid_with_stripe(client, httpserver, channel, order_ref=order.number, amount=eur(order.total))
 
