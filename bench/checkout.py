@@ -456,42 +456,54 @@ def drain(seconds: float) -> float:
     return time.monotonic() - began
 
 
-def database_figures(*, after_pk: int, client_numbers: list[str], hot_id: int, hot_stock: int) -> dict:
-    """What the database says about one level's orders (ids above `after_pk`)."""
-    from django.db.models import Count, Sum
+def charge_counts(order_numbers: list[str]) -> tuple[int, int]:
+    """From the database: (payments that took money, orders charged more than once) among these orders."""
+    from django.db.models import Count
+
+    from comptoir.payments.models import Payment
+
+    captured = (
+        Payment.objects.filter(order_ref__in=order_numbers, captured_amount__gt=0)
+        .values("order_ref")
+        .annotate(n=Count("pk"))
+    )
+    return sum(row["n"] for row in captured), sum(1 for row in captured if row["n"] > 1)
+
+
+def variant_units(variant_id: int) -> tuple[int, int, int]:
+    """From the database: one variant's (units allocated, units shipped, units on orders not cancelled). Sold
+    is allocated + shipped, by the stock rows; the order lines say it a second way."""
+    from django.db.models import Sum
 
     from comptoir.inventory.models import MovementReason, StockLevel, StockMovement
-    from comptoir.orders.models import Invoice, Order, OrderLine, OrderStatus
-    from comptoir.payments.models import Payment
+    from comptoir.orders.models import OrderLine, OrderStatus
+
+    levels = StockLevel.objects.filter(variant_id=variant_id)
+    allocated = sum(level.allocated for level in levels)
+    moved = StockMovement.objects.filter(stock_level__in=levels, reason=MovementReason.SHIP)
+    shipped = -(moved.aggregate(s=Sum("on_hand_delta"))["s"] or 0)
+    lines = OrderLine.objects.filter(variant_id=variant_id).exclude(order__status=OrderStatus.CANCELLED)
+    ordered = lines.aggregate(s=Sum("quantity"))["s"] or 0
+    return allocated, shipped, ordered
+
+
+def database_figures(*, after_pk: int, client_numbers: list[str], hot_id: int, hot_stock: int) -> dict:
+    """What the database says about one level's orders (ids above `after_pk`)."""
+    from comptoir.orders.models import Invoice, Order, OrderStatus
 
     orders = list(Order.objects.filter(pk__gt=after_pk).values_list("pk", "number", "status"))
     numbers = [number for _, number, _ in orders]
     paid = [pk for pk, _, status in orders if status == OrderStatus.PAID]
     known = set(Order.objects.filter(number__in=client_numbers).values_list("number", flat=True))
-    captured = (
-        Payment.objects.filter(order_ref__in=numbers, captured_amount__gt=0).values("order_ref").annotate(n=Count("pk"))
-    )
-    levels = StockLevel.objects.filter(variant_id=hot_id)
-    allocated = sum(level.allocated for level in levels)
-    shipped = -(
-        StockMovement.objects.filter(stock_level__in=levels, reason=MovementReason.SHIP).aggregate(
-            s=Sum("on_hand_delta")
-        )["s"]
-        or 0
-    )
-    ordered = (
-        OrderLine.objects.filter(variant_id=hot_id)
-        .exclude(order__status=OrderStatus.CANCELLED)
-        .aggregate(s=Sum("quantity"))["s"]
-        or 0
-    )
+    charges, double_charged = charge_counts(numbers)
+    allocated, shipped, ordered = variant_units(hot_id)
     sold = allocated + shipped
     return {
         "orders": len(orders),
         "paid": len(paid),
         "lost": len(set(client_numbers) - known),
-        "charges": sum(row["n"] for row in captured),
-        "double_charged": sum(1 for row in captured if row["n"] > 1),
+        "charges": charges,
+        "double_charged": double_charged,
         "hot_sold": sold,
         "hot_ordered": ordered,
         "hot_stock": hot_stock,

@@ -53,7 +53,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import DOCS, ROOT, french_shop, machine, stocked_product, write_section
-from bench.checkout import run_step, task_counts
+from bench.checkout import charge_counts, run_step, task_counts, variant_units
 from bench.flash_report import (
     MARKER,
     count_5xx,
@@ -106,32 +106,14 @@ def database_figures(
     *, client_tokens: list[str], featured_variant: int, featured_stock: int, window: tuple[float, float] | None = None
 ) -> dict:
     """What the database says: orders, payments, the featured product's units, e-mails sent."""
-    from django.db.models import Count, Sum
     from django_tasks_db.models import DBTaskResult
 
-    from comptoir.inventory.models import MovementReason, StockLevel, StockMovement
-    from comptoir.orders.models import Order, OrderLine, OrderStatus
-    from comptoir.payments.models import Payment
+    from comptoir.orders.models import Order, OrderStatus
 
     orders = list(Order.objects.values_list("number", "token", "status", "created_at"))
     numbers = [number for number, *_ in orders]
-    captured = (
-        Payment.objects.filter(order_ref__in=numbers, captured_amount__gt=0).values("order_ref").annotate(n=Count("pk"))
-    )
-    levels = StockLevel.objects.filter(variant_id=featured_variant)
-    allocated = sum(level.allocated for level in levels)
-    shipped = -(
-        StockMovement.objects.filter(stock_level__in=levels, reason=MovementReason.SHIP).aggregate(
-            s=Sum("on_hand_delta")
-        )["s"]
-        or 0
-    )
-    ordered = (
-        OrderLine.objects.filter(variant_id=featured_variant)
-        .exclude(order__status=OrderStatus.CANCELLED)
-        .aggregate(s=Sum("quantity"))["s"]
-        or 0
-    )
+    charges, double_charged = charge_counts(numbers)
+    allocated, shipped, ordered = variant_units(featured_variant)
     emails = DBTaskResult.objects.filter(task_path__endswith="send_order_email")
     times = sorted(created for *_, created in orders)
     during = [t for t in times if window and window[0] <= t.timestamp() <= window[1]]
@@ -139,8 +121,8 @@ def database_figures(
         "orders": len(orders),
         "paid": sum(1 for _, _, status, _ in orders if status == OrderStatus.PAID),
         "orders_span_s": (times[-1] - times[0]).total_seconds() if len(times) > 1 else 0.0,
-        "charges": sum(row["n"] for row in captured),
-        "double_charged": sum(1 for row in captured if row["n"] > 1),
+        "charges": charges,
+        "double_charged": double_charged,
         "lost": lost(client_tokens, {str(token) for _, token, _, _ in orders}),
         "featured_sold": allocated + shipped,
         "featured_ordered": ordered,
